@@ -1,0 +1,145 @@
+"""What every check shares: its context, file selection and result builders."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from grader.results import CriterionResult, Finding, TestResult
+from grader.rubric import ComplexityCriterion, Criterion, LintCriterion, SecurityCriterion, TypesCriterion
+from grader.rubric_loader import LoadedRubric
+from grader.sandbox import Command, RunOutput, Workspace
+from grader.scoring import Points
+from grader.submission import SubmissionFiles
+
+RESULT_FILE_LIMIT = 16 * 1024 * 1024
+"""Largest result file (JUnit XML, coverage JSON) read back from the sandbox."""
+
+StaticCriterion = LintCriterion | TypesCriterion | SecurityCriterion | ComplexityCriterion
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """Everything a check needs besides its criterion."""
+
+    workspace: Workspace
+    loaded: LoadedRubric
+    submission: SubmissionFiles
+    now: datetime
+    """The grading time, for `after_due` visibility."""
+    show_hidden: bool
+    """Show hidden tests' names and messages (instructors only)."""
+
+    def command(self, *argv: str, cwd: str = "submission", student_code: bool = False, env: dict[str, str] | None = None) -> Command:
+        """A step with the rubric's timeout."""
+        return Command(
+            argv=argv,
+            timeout=float(self.loaded.rubric.limits.timeout),
+            cwd=cwd,  # type: ignore[arg-type]  # checked by Command's Literal at the call sites
+            runs_student_code=student_code,
+            env=env or {},
+        )
+
+
+class ToolOutputError(Exception):
+    """A tool's output could not be understood: the platform's fault, not the student's."""
+
+
+def select_files(criterion: StaticCriterion, files: Iterable[str]) -> list[str]:
+    """The submission's files matching the criterion's include globs and none of its excludes."""
+    return [
+        name
+        for name in files
+        if any(fnmatch.fnmatchcase(name, pattern) for pattern in criterion.include)
+        and not any(fnmatch.fnmatchcase(name, pattern) for pattern in criterion.exclude)
+    ]
+
+
+def relative_path(reported: str, files: Iterable[str]) -> str:
+    """A tool's path for a file (absolute, or ``./x``, or ``../submission/x``) as the submission's."""
+    normalised = reported.replace("\\", "/")
+    best = ""
+    for name in files:
+        if (normalised == name or normalised.endswith("/" + name)) and len(name) > len(best):
+            best = name
+    return best or normalised.removeprefix("./")
+
+
+def load_json(text: str, tool: str) -> Any:
+    """Parse a tool's JSON output or say, in one line, that it was not JSON."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        first = text.strip().splitlines()[0][:200] if text.strip() else "(no output)"
+        raise ToolOutputError(f"{tool} did not print JSON ({exc.msg} at line {exc.lineno}); it printed: {first}") from None
+
+
+def first_line(run: RunOutput) -> str:
+    """The most telling line of a failed step's output."""
+    for text in (run.stderr, run.stdout):
+        lines = [line for line in text.strip().splitlines() if line.strip()]
+        if lines:
+            return lines[-1][:300]
+    return "(no output)"
+
+
+def result(
+    criterion: Criterion,
+    points: Points,
+    summary: str,
+    *,
+    findings: Iterable[Finding] = (),
+    tests: Iterable[TestResult] = (),
+    metrics: dict[str, float] | None = None,
+) -> CriterionResult:
+    """A graded criterion; the hint and link are attached only when points were lost."""
+    lost = points.score < criterion.points
+    return CriterionResult(
+        id=criterion.id,
+        kind=criterion.kind,
+        title=criterion.heading,
+        score=points.score,
+        max_score=criterion.points,
+        summary=summary,
+        explanation=points.explanation,
+        findings=tuple(findings),
+        tests=tuple(tests),
+        hint=criterion.hint if lost else None,
+        learn_more=criterion.learn_more if lost else None,
+        metrics=metrics or {},
+    )
+
+
+def failed(criterion: Criterion, summary: str, *, tool_fault: bool = False, tests: Iterable[TestResult] = ()) -> CriterionResult:
+    """A criterion that could not be graded: 0 points, and why.
+
+    ``tool_fault`` marks the grader's own failure (a tool crashed or printed
+    garbage): the score is provisional and the platform, not the student, is
+    at fault.
+    """
+    return CriterionResult(
+        id=criterion.id,
+        kind=criterion.kind,
+        title=criterion.heading,
+        score=0.0,
+        max_score=criterion.points,
+        status="tool_error" if tool_fault else "error",
+        summary=summary,
+        explanation="could not be graded: 0" + (" (provisional: the grader failed, not your code)" if tool_fault else ""),
+        tests=tuple(tests),
+        hint=None if tool_fault else criterion.hint,
+        learn_more=None if tool_fault else criterion.learn_more,
+    )
+
+
+def timed_out_summary(run: RunOutput, what: str) -> str | None:
+    """A sentence for a step that was killed, or None when it ended by itself."""
+    if run.timed_out:
+        return f"{what} ran out of time after {run.duration:.0f} s and was stopped"
+    if run.signal is not None:
+        return f"{what} was killed by signal {run.signal} (out of memory or a crash?)"
+    return None

@@ -1,0 +1,121 @@
+"""``complexity``: radon's cyclomatic complexity ranks and maintainability index.
+
+radon reads ``radon.cfg``/``setup.cfg``/``tox.ini`` from its working folder,
+so it runs from the grader's folder, never from the student's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from grader.checks.base import CheckContext, ToolOutputError, failed, first_line, load_json, relative_path, result, select_files
+from grader.results import CriterionResult, Finding
+from grader.rubric import RANK_ORDER, ComplexityCriterion
+from grader.scoring import deduction
+
+
+def cc_command(files: Iterable[str]) -> tuple[str, ...]:
+    """``radon cc -j -s`` from the grader's folder."""
+    return ("python", "-m", "radon", "cc", "-j", "-s", *(f"../submission/{name}" for name in files))
+
+
+def mi_command(files: Iterable[str]) -> tuple[str, ...]:
+    """``radon mi -j -s`` from the grader's folder."""
+    return ("python", "-m", "radon", "mi", "-j", "-s", *(f"../submission/{name}" for name in files))
+
+
+def parse_cc(stdout: str, files: Iterable[str], max_rank: str) -> list[Finding]:
+    """One finding per function or method; those worse than ``max_rank`` are errors."""
+    data = load_json(stdout, "radon cc")
+    if not isinstance(data, dict):
+        raise ToolOutputError("radon cc printed JSON that is not an object of files")
+    known = list(files)
+    findings: list[Finding] = []
+    for reported, blocks in data.items():
+        path = relative_path(reported, known)
+        if isinstance(blocks, dict):  # {"error": "..."}: radon could not parse the file
+            findings.append(Finding(path=path, code="not-measured", severity="info", message=f"radon could not measure this file: {blocks.get('error', '?')}"))
+            continue
+        findings.extend(_cc_finding(path, block, max_rank) for block in _functions(blocks))
+    return sorted(findings, key=lambda f: (f.path, f.line or 0))
+
+
+def _functions(blocks: Any) -> Iterable[dict[str, Any]]:
+    """Functions and methods; a class's own figure is an aggregate and is skipped."""
+    if not isinstance(blocks, list):
+        raise ToolOutputError("radon cc printed a file entry that is not a list")
+    for block in blocks:
+        if not isinstance(block, dict):
+            raise ToolOutputError("radon cc printed a block that is not an object")
+        if block.get("type") == "class":
+            yield from _functions(block.get("methods") or [])
+        else:
+            yield block
+
+
+def _cc_finding(path: str, block: dict[str, Any], max_rank: str) -> Finding:
+    try:
+        rank = str(block["rank"])
+        name = f"{block['classname']}.{block['name']}" if block.get("classname") else str(block["name"])
+        too_complex = RANK_ORDER.get(rank, 0) > RANK_ORDER[max_rank]
+        return Finding(
+            path=path,
+            line=block.get("lineno"),
+            col=block["col_offset"] + 1 if isinstance(block.get("col_offset"), int) else None,
+            code=f"cc-{rank}",
+            message=f"{name}: cyclomatic complexity {block['complexity']} (rank {rank}; worst allowed {max_rank})",
+            severity="error" if too_complex else "info",
+        )
+    except (KeyError, TypeError) as exc:
+        raise ToolOutputError(f"radon cc printed a block without {exc}") from None
+
+
+def parse_mi(stdout: str, files: Iterable[str], minimum: float | None) -> list[Finding]:
+    """One finding per file below the maintainability minimum (info for the rest)."""
+    data = load_json(stdout, "radon mi")
+    if not isinstance(data, dict):
+        raise ToolOutputError("radon mi printed JSON that is not an object of files")
+    known = list(files)
+    findings: list[Finding] = []
+    for reported, entry in data.items():
+        path = relative_path(reported, known)
+        if not isinstance(entry, dict) or "error" in entry:
+            continue  # unparsable files are already reported by radon cc
+        try:
+            index = float(entry["mi"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ToolOutputError(f"radon mi printed an entry without a number: {exc}") from None
+        low = minimum is not None and index < minimum
+        if low:
+            findings.append(Finding(path=path, code="mi-low", severity="error", message=f"maintainability index {index:.1f} is below {minimum:g}"))
+    return findings
+
+
+def run_complexity(criterion: ComplexityCriterion, ctx: CheckContext) -> CriterionResult:
+    """Run radon cc (and radon mi when a minimum is set); deduct per violation."""
+    files = select_files(criterion, ctx.submission.files)
+    if not files:
+        return failed(criterion, "no Python files to measure")
+    try:
+        cc_run = ctx.workspace.run(ctx.command(*cc_command(files), cwd="grader"))
+        if cc_run.exit_code != 0:
+            return failed(criterion, f"radon cc failed: {first_line(cc_run)}", tool_fault=True)
+        findings = parse_cc(cc_run.stdout, files, criterion.max_rank)
+        if criterion.min_maintainability is not None:
+            mi_run = ctx.workspace.run(ctx.command(*mi_command(files), cwd="grader"))
+            if mi_run.exit_code != 0:
+                return failed(criterion, f"radon mi failed: {first_line(mi_run)}", tool_fault=True)
+            findings += parse_mi(mi_run.stdout, files, criterion.min_maintainability)
+    except ToolOutputError as exc:
+        return failed(criterion, str(exc), tool_fault=True)
+    violations = [finding for finding in findings if finding.severity == "error"]
+    functions = [finding for finding in findings if finding.code.startswith("cc-")]
+    worst = max((finding.code[3:] for finding in functions), key=lambda rank: RANK_ORDER.get(rank, 0), default="A")
+    points = deduction(criterion.points, criterion.per_violation, len(violations), "violation")
+    summary = f"{len(functions)} functions, worst rank {worst} (allowed: {criterion.max_rank})"
+    if criterion.min_maintainability is not None:
+        low = sum(1 for finding in violations if finding.code == "mi-low")
+        summary += f"; {low} file{'s' if low != 1 else ''} below maintainability {criterion.min_maintainability:g}"
+    shown = [finding for finding in findings if finding.severity == "error" or finding.code == "not-measured"]
+    return result(criterion, points, summary, findings=shown, metrics={"violations": float(len(violations)), "functions": float(len(functions))})

@@ -1,0 +1,63 @@
+"""``lint``: ruff with the rubric's rules; the student's ruff configuration never counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from grader.checks.base import CheckContext, ToolOutputError, failed, first_line, load_json, relative_path, result, select_files
+from grader.results import CriterionResult, Finding
+from grader.rubric import LintCriterion
+from grader.scoring import deduction
+
+RUFF_ERROR_EXIT = 2
+
+
+def lint_command(criterion: LintCriterion, files: Iterable[str]) -> tuple[str, ...]:
+    """``ruff check`` isolated from any configuration, with ``noqa`` comments ignored."""
+    argv = ["python", "-m", "ruff", "check", "--isolated", "--no-cache", "--ignore-noqa", "--exit-zero"]
+    argv += ["--output-format", "json", "--target-version", "py311", "--select", ",".join(criterion.select)]
+    if criterion.ignore:
+        argv += ["--ignore", ",".join(criterion.ignore)]
+    return (*argv, "--", *files)
+
+
+def parse_ruff(stdout: str, files: Iterable[str]) -> list[Finding]:
+    """Findings from ``ruff check --output-format json``."""
+    data = load_json(stdout, "ruff")
+    if not isinstance(data, list):
+        raise ToolOutputError("ruff printed JSON that is not a list of violations")
+    known = list(files)
+    return sorted((_finding(item, known) for item in data), key=lambda f: (f.path, f.line or 0, f.col or 0, f.code))
+
+
+def _finding(item: Any, files: list[str]) -> Finding:
+    try:
+        location = item.get("location") or {}
+        return Finding(
+            path=relative_path(str(item["filename"]), files),
+            line=location.get("row"),
+            col=location.get("column"),
+            code=item.get("code") or "syntax-error",
+            message=str(item["message"]),
+            severity="error",
+        )
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise ToolOutputError(f"ruff printed a violation without {exc}") from None
+
+
+def run_lint(criterion: LintCriterion, ctx: CheckContext) -> CriterionResult:
+    """Run ruff on the selected files and deduct per violation."""
+    files = select_files(criterion, ctx.submission.files)
+    if not files:
+        return failed(criterion, "no Python files to lint")
+    run = ctx.workspace.run(ctx.command(*lint_command(criterion, files)))
+    if run.timed_out or run.exit_code == RUFF_ERROR_EXIT or run.exit_code is None:
+        return failed(criterion, f"ruff failed: {first_line(run)}", tool_fault=True)
+    try:
+        findings = parse_ruff(run.stdout, files)
+    except ToolOutputError as exc:
+        return failed(criterion, str(exc), tool_fault=True)
+    points = deduction(criterion.points, criterion.per_violation, len(findings), "violation")
+    summary = f"{len(findings)} violation{'s' if len(findings) != 1 else ''} of {', '.join(criterion.select)} in {len(files)} file{'s' if len(files) != 1 else ''}"
+    return result(criterion, points, summary, findings=findings, metrics={"violations": float(len(findings))})

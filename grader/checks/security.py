@@ -1,0 +1,70 @@
+"""``security``: bandit, with ``# nosec`` comments ignored and no configuration file read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from grader.checks.base import CheckContext, ToolOutputError, failed, first_line, load_json, relative_path, result, select_files
+from grader.results import CriterionResult, Finding
+from grader.rubric import SEVERITY_ORDER, SecurityCriterion
+from grader.scoring import threshold_findings
+
+BANDIT_ISSUES_EXIT = 1
+
+
+def security_command(criterion: SecurityCriterion, files: Iterable[str]) -> tuple[str, ...]:
+    """``bandit`` on explicit files: given no folder, it looks for no ``.bandit`` file."""
+    argv = ["python", "-m", "bandit", "-f", "json", "-q", "--ignore-nosec"]
+    if criterion.skip:
+        argv += ["-s", ",".join(criterion.skip)]
+    return (*argv, "--", *files)
+
+
+def parse_bandit(stdout: str, files: Iterable[str], criterion: SecurityCriterion) -> list[Finding]:
+    """Findings from ``bandit -f json``; those below the rubric's thresholds are ``info``."""
+    data = load_json(stdout, "bandit")
+    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+        raise ToolOutputError("bandit printed JSON without a results list")
+    known = list(files)
+    findings = [_finding(item, known, criterion) for item in data["results"]]
+    for error in data.get("errors") or []:
+        name = relative_path(str(error.get("filename", "?")), known)
+        findings.append(Finding(path=name, code="not-scanned", severity="info", message=f"bandit could not scan this file: {error.get('reason', 'unknown reason')}"))
+    return sorted(findings, key=lambda f: (f.path, f.line or 0, f.code))
+
+
+def _finding(item: Any, files: list[str], criterion: SecurityCriterion) -> Finding:
+    try:
+        severity = str(item["issue_severity"]).lower()
+        confidence = str(item["issue_confidence"]).lower()
+        counts = SEVERITY_ORDER.get(severity, 0) >= SEVERITY_ORDER[criterion.fail_on] and SEVERITY_ORDER.get(confidence, 0) >= SEVERITY_ORDER[criterion.min_confidence]
+        return Finding(
+            path=relative_path(str(item["filename"]), files),
+            line=item.get("line_number"),
+            col=item["col_offset"] + 1 if isinstance(item.get("col_offset"), int) else None,
+            code=str(item["test_id"]),
+            message=f"{item['issue_text']} (severity {severity}, confidence {confidence})",
+            severity="error" if counts else "info",
+        )
+    except (KeyError, TypeError) as exc:
+        raise ToolOutputError(f"bandit printed a result without {exc}") from None
+
+
+def run_security(criterion: SecurityCriterion, ctx: CheckContext) -> CriterionResult:
+    """Run bandit; full points with nothing at or above the thresholds."""
+    files = select_files(criterion, ctx.submission.files)
+    if not files:
+        return failed(criterion, "no Python files to scan")
+    run = ctx.workspace.run(ctx.command(*security_command(criterion, files)))
+    if run.timed_out or run.exit_code not in (0, BANDIT_ISSUES_EXIT):
+        return failed(criterion, f"bandit failed: {first_line(run)}", tool_fault=True)
+    try:
+        findings = parse_bandit(run.stdout, files, criterion)
+    except ToolOutputError as exc:
+        return failed(criterion, str(exc), tool_fault=True)
+    counted = sum(1 for finding in findings if finding.severity == "error")
+    points = threshold_findings(criterion.points, criterion.per_finding, counted, criterion.fail_on)
+    below = sum(1 for finding in findings if finding.code != "not-scanned" and finding.severity == "info")
+    summary = f"{counted} finding{'s' if counted != 1 else ''} of {criterion.fail_on} severity or above" + (f", {below} below the threshold" if below else "")
+    return result(criterion, points, summary, findings=findings, metrics={"findings": float(counted)})

@@ -1,0 +1,90 @@
+"""``types``: mypy with the grader's configuration file, never the student's."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from grader.checks.base import CheckContext, ToolOutputError, failed, first_line, relative_path, result, select_files
+from grader.results import CriterionResult, Finding
+from grader.rubric import TypesCriterion
+from grader.scoring import deduction
+
+MYPY_BLOCKING_EXIT = 2
+MYPY_CONFIG = "grader/mypy.ini"
+MYPY_CONFIG_TEXT = "[mypy]\n# The grader's own configuration: passing it explicitly stops mypy reading the student's.\n"
+
+
+def types_command(criterion: TypesCriterion, files: Iterable[str], cache_dir: str | None) -> tuple[str, ...]:
+    """``mypy`` with JSON output; ``--config-file`` keeps the student's mypy.ini/pyproject out."""
+    argv = ["python", "-m", "mypy", "--config-file", f"../{MYPY_CONFIG}", "--output", "json"]
+    argv += ["--no-error-summary", "--show-column-numbers", "--show-error-codes", "--no-pretty"]
+    argv += ["--explicit-package-bases", "--python-version", "3.11"]
+    argv += ["--cache-dir", cache_dir] if cache_dir else ["--cache-dir", "../out/.mypy_cache"]
+    if criterion.strict:
+        argv.append("--strict")
+    if criterion.ignore_missing_imports:
+        argv.append("--ignore-missing-imports")
+    return (*argv, "--", *files)
+
+
+def parse_mypy(stdout: str, files: Iterable[str]) -> list[Finding]:
+    """Findings from ``mypy --output json`` (one JSON object per line; notes become ``info``)."""
+    known = list(files)
+    findings: list[Finding] = []
+    for number, line in enumerate(stdout.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            findings.append(
+                Finding(
+                    path=relative_path(str(item["file"]), known),
+                    line=item.get("line") if (item.get("line") or 0) > 0 else None,
+                    col=item["column"] + 1 if (item.get("column") or -1) >= 0 else None,
+                    code=item.get("code") or "error",
+                    message=str(item["message"]) + (f" ({item['hint']})" if item.get("hint") else ""),
+                    severity="error" if item.get("severity") == "error" else "info",
+                )
+            )
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ToolOutputError(f"mypy printed something other than JSON on line {number}: {line[:200]!r} ({exc})") from None
+    return findings
+
+
+def parse_blocking(stderr: str, files: Iterable[str]) -> list[Finding]:
+    """Errors mypy prints as text before it can check anything (e.g. a file that is not UTF-8).
+
+    Only lines naming one of the submission's files count: anything else is
+    mypy failing, not the student.
+    """
+    known = list(files)
+    findings = []
+    for line in stderr.splitlines():
+        name, sep, message = line.partition(": error: ")
+        if sep and name in known:
+            findings.append(Finding(path=name, code="blocking", message=message.strip(), severity="error"))
+    return findings
+
+
+def run_types(criterion: TypesCriterion, ctx: CheckContext) -> CriterionResult:
+    """Run mypy on the selected files and deduct per error."""
+    files = select_files(criterion, ctx.submission.files)
+    if not files:
+        return failed(criterion, "no Python files to type-check")
+    run = ctx.workspace.run(ctx.command(*types_command(criterion, files, ctx.workspace.cache_dir("mypy"))))
+    if run.timed_out or run.exit_code is None:
+        return failed(criterion, f"mypy did not finish: {first_line(run)}", tool_fault=True)
+    try:
+        findings = parse_mypy(run.stdout, files)
+    except ToolOutputError as exc:
+        return failed(criterion, str(exc), tool_fault=True)
+    if run.exit_code == MYPY_BLOCKING_EXIT and not findings:
+        findings = parse_blocking(run.stderr, files)
+    errors = [finding for finding in findings if finding.severity == "error"]
+    if run.exit_code != 0 and not errors:
+        return failed(criterion, f"mypy failed (exit code {run.exit_code}): {first_line(run)}", tool_fault=True)
+    points = deduction(criterion.points, criterion.per_error, len(errors), "error")
+    mode = "mypy --strict" if criterion.strict else "mypy"
+    summary = f"{len(errors)} {mode} error{'s' if len(errors) != 1 else ''} in {len(files)} file{'s' if len(files) != 1 else ''}"
+    return result(criterion, points, summary, findings=findings, metrics={"errors": float(len(errors))})

@@ -1,0 +1,127 @@
+"""Grade one submission: locate, inspect, sandbox, check, score, report.
+
+The one function both the CLI and the worker call. Criteria run side by side
+(their steps are independent processes); a student's problem becomes a
+scored result, and only the platform's failures raise.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from grader import __version__
+from grader.checks import CheckContext, run_check
+from grader.checks.base import failed
+from grader.checks.tests import PYTEST_INI, PYTEST_INI_TEXT
+from grader.checks.typecheck import MYPY_CONFIG, MYPY_CONFIG_TEXT
+from grader.errors import GraderError, PlatformError
+from grader.results import CriterionResult, LateInfo, Report, RubricInfo, SubmissionInfo
+from grader.rubric import Criterion
+from grader.rubric_loader import LoadedRubric
+from grader.sandbox import Command, Sandbox, Workspace
+from grader.scoring import apply_late_policy
+from grader.submission import SubmissionFiles, inspect, locate
+
+log = logging.getLogger(__name__)
+
+TOOLS = ("pytest", "pytest-timeout", "coverage", "ruff", "mypy", "bandit", "radon")
+_VERSIONS_SCRIPT = "import importlib.metadata as m, json, sys; print(json.dumps({n: m.version(n) for n in sys.argv[1:]}))"
+
+
+@dataclass(frozen=True)
+class GradeOptions:
+    """How to grade, beyond the rubric."""
+
+    submitted_at: datetime | None = None
+    """When the work was submitted, for the late policy; None: on time."""
+    now: datetime | None = None
+    """The grading time (for `after_due` visibility); None: the clock."""
+    show_hidden: bool = False
+    """Show hidden tests' names and messages (for instructors)."""
+    workers: int = 2
+    """Criteria graded at the same time."""
+
+
+def grade_submission(path: Path, loaded: LoadedRubric, sandbox: Sandbox, options: GradeOptions | None = None) -> Report:
+    """Grade the submission at ``path`` against a loaded rubric.
+
+    Raises ``SubmissionPathError`` when ``path`` cannot be graded at all and
+    ``PlatformError`` when the sandbox fails; everything the student did
+    wrong is in the report.
+    """
+    options = options or GradeOptions()
+    started = time.monotonic()
+    now = options.now or datetime.now(UTC)
+    rubric = loaded.rubric
+    submission = inspect(locate(path, rubric.submission), rubric.submission)
+    with sandbox.open(submission.root, rubric.limits) as workspace:
+        workspace.write_text(PYTEST_INI, PYTEST_INI_TEXT)
+        workspace.write_text(MYPY_CONFIG, MYPY_CONFIG_TEXT)
+        tools = tool_versions(workspace)
+        ctx = CheckContext(workspace=workspace, loaded=loaded, submission=submission, now=now, show_hidden=options.show_hidden)
+        with ThreadPoolExecutor(max_workers=max(1, options.workers), thread_name_prefix="check") as pool:
+            results = list(pool.map(lambda criterion: _guarded(criterion, ctx), rubric.criteria))
+        sandbox_info = workspace.describe()
+    return build_report(loaded, submission, results, options.submitted_at, tools=tools, sandbox=sandbox_info, graded_at=now, duration=time.monotonic() - started)
+
+
+def _guarded(criterion: Criterion, ctx: CheckContext) -> CriterionResult:
+    """Run a check; a bug in the grader spoils one criterion, not the report."""
+    try:
+        return run_check(criterion, ctx)
+    except GraderError:
+        raise
+    except Exception as exc:  # a grader bug: the other criteria still count  # noqa: BLE001
+        log.exception("check %s crashed", criterion.id)
+        return failed(criterion, f"the grader failed while checking this: {type(exc).__name__}: {exc}", tool_fault=True)
+
+
+def tool_versions(workspace: Workspace) -> dict[str, str]:
+    """The versions of the grading tools inside the sandbox."""
+    run = workspace.run(Command(argv=("python", "-c", _VERSIONS_SCRIPT, *TOOLS), timeout=60, cwd="grader"))
+    try:
+        versions = json.loads(run.stdout)
+    except json.JSONDecodeError:
+        raise PlatformError(f"the sandbox's Python cannot report the grading tools' versions: {run.stderr.strip()[-300:]}") from None
+    return {str(name): str(version) for name, version in versions.items()}
+
+
+def build_report(
+    loaded: LoadedRubric,
+    submission: SubmissionFiles,
+    results: list[CriterionResult],
+    submitted_at: datetime | None,
+    *,
+    tools: dict[str, str],
+    sandbox: dict[str, str],
+    graded_at: datetime,
+    duration: float,
+) -> Report:
+    """Add up the criteria and apply the late policy."""
+    rubric = loaded.rubric
+    total = round(sum(result.score for result in results), 2)
+    late: LateInfo | None = None
+    if rubric.late is not None and submitted_at is not None:
+        penalty = apply_late_policy(total, rubric.late, submitted_at)
+        total = penalty.score
+        late = LateInfo(submitted_at=submitted_at, due=rubric.late.due, days_late=penalty.days_late, penalty_percent=penalty.penalty_percent, accepted=penalty.accepted)
+    return Report(
+        score=total,
+        max_score=rubric.max_score,
+        status="graded" if all(result.status == "graded" for result in results) else "incomplete",
+        rubric=RubricInfo(id=rubric.id, title=rubric.title, sha256=loaded.sha256),
+        submission=SubmissionInfo(root=str(submission.root), files=submission.files, problems=submission.problems),
+        criteria=tuple(results),
+        late=late,
+        tools=tools,
+        sandbox=sandbox,
+        grader_version=__version__,
+        graded_at=graded_at,
+        duration=round(duration, 3),
+    )

@@ -1,0 +1,183 @@
+"""Render a ``Report`` for people: a terminal (text), a pull request (Markdown), machines (JSON).
+
+Pure functions of the report. Hidden tests were already redacted by the
+check, so nothing here can leak them.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from typing import Literal
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from grader.results import CriterionResult, Finding, Report, TestResult
+
+Format = Literal["text", "markdown", "json"]
+
+MAX_ITEMS = 30
+"""Findings or failing tests listed per criterion; the rest are counted."""
+MARKDOWN_LIMIT = 60000
+"""GitHub refuses review bodies over 65,536 characters; stay well below."""
+
+
+def render(report: Report, fmt: Format, *, color: bool = False, width: int = 100) -> str:
+    """The report in one of the three formats."""
+    if fmt == "json":
+        return report.to_json() + "\n"
+    if fmt == "markdown":
+        return render_markdown(report)
+    return render_text(report, color=color, width=width)
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def _mark(criterion: CriterionResult) -> str:
+    if criterion.status != "graded":
+        return "!"
+    return "✓" if not criterion.lost_points else "✗"
+
+
+def _failing(tests: Iterable[TestResult]) -> list[TestResult]:
+    return [test for test in tests if test.outcome != "passed"]
+
+
+def _counted(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings worth listing: errors and warnings first, then advice."""
+    return sorted(findings, key=lambda f: (f.severity == "info", f.path, f.line or 0))
+
+
+def _where(finding: Finding) -> str:
+    where = finding.path
+    if finding.line is not None:
+        where += f":{finding.line}"
+        if finding.col is not None:
+            where += f":{finding.col}"
+    return where
+
+
+# --- text ---------------------------------------------------------------
+
+
+def render_text(report: Report, *, color: bool = False, width: int = 100) -> str:
+    """A terminal report, coloured when ``color`` is set."""
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False, soft_wrap=False)
+    score_style = "bold green" if report.score >= report.max_score else "bold yellow"
+    console.print(Text(report.rubric.title, style="bold"), Text(f"({report.rubric.id})", style="dim"))
+    console.print(Text.assemble("Score: ", (f"{_num(report.score)} / {_num(report.max_score)}", score_style), f"   status: {report.status}"))
+    if report.late is not None:
+        late = report.late
+        detail = "not accepted: past the last day" if not late.accepted else f"-{_num(late.penalty_percent)}%"
+        console.print(Text(f"Late by {late.days_late} day(s): {detail}", style="yellow"))
+    if report.submission.problems:
+        console.print(Text("\nProblems with the submission", style="bold red"))
+        for problem in report.submission.problems:
+            console.print(f"  {escape(_where(problem))}  {problem.code}  {escape(problem.message)}")
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    table.add_column("")
+    table.add_column("criterion")
+    table.add_column("score", justify="right")
+    table.add_column("summary")
+    for criterion in report.criteria:
+        style = "green" if _mark(criterion) == "✓" else ("red" if _mark(criterion) == "!" else "yellow")
+        table.add_row(Text(_mark(criterion), style=style), escape(criterion.title), f"{_num(criterion.score)} / {_num(criterion.max_score)}", escape(criterion.summary))
+    console.print()
+    console.print(table)
+    for criterion in report.criteria:
+        _text_details(console, criterion)
+    tools = ", ".join(f"{name} {version}" for name, version in sorted(report.tools.items()))
+    console.print(Text(f"\nGraded in {report.duration:.1f} s by grader {report.grader_version} ({tools})", style="dim"))
+    return buffer.getvalue()
+
+
+def _text_details(console: Console, criterion: CriterionResult) -> None:
+    failing = _failing(criterion.tests)
+    findings = _counted(criterion.findings)
+    if not (criterion.lost_points or findings or failing):
+        return
+    console.print(Text(f"\n{criterion.title}: {_num(criterion.score)} / {_num(criterion.max_score)}", style="bold"))
+    console.print(Text(f"  {criterion.explanation}", style="dim"))
+    for test in failing[:MAX_ITEMS]:
+        console.print(Text.assemble("  ", (test.outcome.upper(), "red"), f" {test.name}"))
+        if test.message:
+            for line in test.message.splitlines()[:8]:
+                console.print(Text(f"      {line}", style="dim"))
+    for finding in findings[:MAX_ITEMS]:
+        style = "dim" if finding.severity == "info" else "default"
+        console.print(Text(f"  {_where(finding)}  {finding.code}  {finding.message}", style=style))
+    hidden = len(failing) + len(findings) - MAX_ITEMS * 2
+    if len(failing) > MAX_ITEMS or len(findings) > MAX_ITEMS:
+        console.print(Text(f"  ... and {max(hidden, 1)} more (see --format json)", style="dim"))
+    if criterion.hint:
+        console.print(Text.assemble("  hint: ", (criterion.hint, "cyan")))
+    if criterion.learn_more:
+        console.print(Text(f"  learn more: {criterion.learn_more}", style="cyan"))
+
+
+# --- markdown -----------------------------------------------------------
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _code_block(text: str) -> str:
+    fence = "````" if "```" in text else "```"
+    return f"{fence}text\n{text}\n{fence}"
+
+
+def render_markdown(report: Report) -> str:
+    """A pull-request comment: a score table, then the details of every criterion that lost points."""
+    icon = "✅" if report.score >= report.max_score else ("⚠️" if report.status != "graded" else "📝")
+    lines = [f"## {icon} {_cell(report.rubric.title)}: {_num(report.score)} / {_num(report.max_score)}", ""]
+    if report.late is not None:
+        late = report.late
+        detail = "not accepted (past the last day)" if not late.accepted else f"{_num(late.penalty_percent)}% deducted"
+        lines += [f"> **Late** by {late.days_late} day(s): {detail}.", ""]
+    if report.submission.problems:
+        lines += ["**Problems with the submission**", ""]
+        lines += [f"- `{_cell(_where(problem))}` {_cell(problem.message)}" for problem in report.submission.problems]
+        lines.append("")
+    lines += ["| | Criterion | Score | Summary |", "|---|---|---:|---|"]
+    for criterion in report.criteria:
+        mark = {"✓": "✅", "✗": "❌", "!": "⚠️"}[_mark(criterion)]
+        lines.append(f"| {mark} | {_cell(criterion.title)} | {_num(criterion.score)} / {_num(criterion.max_score)} | {_cell(criterion.summary)} |")
+    lines.append("")
+    for criterion in report.criteria:
+        lines += _markdown_details(criterion)
+    tools = ", ".join(f"{name} {version}" for name, version in sorted(report.tools.items()))
+    lines += [f"<sub>grader {report.grader_version} · rubric `{report.rubric.sha256[:12]}` · {tools}</sub>", ""]
+    text = "\n".join(lines)
+    if len(text) > MARKDOWN_LIMIT:
+        text = text[:MARKDOWN_LIMIT] + "\n\n_The report was cut to fit on GitHub; the JSON report has everything._\n"
+    return text
+
+
+def _markdown_details(criterion: CriterionResult) -> list[str]:
+    failing = _failing(criterion.tests)
+    findings = _counted(criterion.findings)
+    if not (criterion.lost_points or findings or failing):
+        return []
+    lines = [f"<details><summary><b>{_cell(criterion.title)}</b>: {_num(criterion.score)} / {_num(criterion.max_score)}</summary>", ""]
+    lines += [f"_{_cell(criterion.explanation)}_", ""]
+    for test in failing[:MAX_ITEMS]:
+        lines.append(f"- **{test.outcome}** `{_cell(test.name)}`")
+        if test.message:
+            lines += ["", _code_block("\n".join(test.message.splitlines()[:15])), ""]
+    lines += [f"- `{_cell(_where(finding))}` **{_cell(finding.code)}** {_cell(finding.message)}" for finding in findings[:MAX_ITEMS]]
+    more = max(0, len(failing) - MAX_ITEMS) + max(0, len(findings) - MAX_ITEMS)
+    if more:
+        lines.append(f"- … and {more} more")
+    if criterion.hint:
+        link = f" ([learn more]({criterion.learn_more}))" if criterion.learn_more else ""
+        lines += ["", f"> 💡 {_cell(criterion.hint)}{link}"]
+    lines += ["", "</details>", ""]
+    return lines

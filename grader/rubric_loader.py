@@ -1,0 +1,300 @@
+"""Load a rubric file: YAML -> positions -> validated ``Rubric``, or every problem at once.
+
+PyYAML's node tree keeps the line and column of every key and value, so each
+pydantic error can be traced back to where the instructor typed it. Unknown
+keys and unknown values get the nearest valid spelling as a suggestion.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import types
+import typing
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from grader.errors import RubricError, RubricProblem
+from grader.rubric import Rubric, TestsCriterion
+
+Loc = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class LoadedRubric:
+    """A validated rubric with where it came from."""
+
+    rubric: Rubric
+    path: Path
+    """The rubric file."""
+    sha256: str
+    """Hex digest of the file's bytes, recorded in every report."""
+
+    @property
+    def folder(self) -> Path:
+        """The folder that paths in the rubric are relative to."""
+        return self.path.parent
+
+    def tests_path(self, criterion: TestsCriterion) -> Path:
+        """The hidden tests of a ``tests`` criterion, on the host."""
+        return (self.folder / criterion.tests).resolve()
+
+
+@dataclass(frozen=True)
+class _Position:
+    key: yaml.Mark | None
+    value: yaml.Mark
+
+
+class _PositionIndex:
+    """Where each key and value of a YAML document sits, by its path in the data."""
+
+    def __init__(self) -> None:
+        self.positions: dict[Loc, _Position] = {}
+        self.duplicates: list[tuple[Loc, yaml.Mark]] = []
+
+    def walk(self, node: yaml.Node, loc: Loc = (), key_mark: yaml.Mark | None = None) -> None:
+        self.positions[loc] = _Position(key_mark, node.start_mark)
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                if key in seen:
+                    self.duplicates.append((loc + (key,), key_node.start_mark))
+                seen.add(key)
+                self.walk(value_node, loc + (key,), key_node.start_mark)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                self.walk(item, loc + (index,))
+
+    def mark(self, loc: Loc, *, key: bool = False) -> yaml.Mark | None:
+        """The mark of the longest known prefix of ``loc`` (the key's mark if asked)."""
+        for end in range(len(loc), -1, -1):
+            position = self.positions.get(loc[:end])
+            if position is not None:
+                if key and end == len(loc) and position.key is not None:
+                    return position.key
+                return position.value
+        return None
+
+
+def load_rubric(path: Path) -> LoadedRubric:
+    """Read, parse and validate a rubric file, raising ``RubricError`` with every problem."""
+    rubric, raw, index = load_model(path, Rubric)
+    problems = _missing_files(path, index, rubric)
+    if problems:
+        raise RubricError(problems)
+    return LoadedRubric(rubric=rubric, path=path.resolve(), sha256=hashlib.sha256(raw).hexdigest())
+
+
+def load_model(path: Path, model: type[M]) -> tuple[M, bytes, _PositionIndex]:
+    """Read a YAML file into ``model``; every problem names the file, line, column and field."""
+    raw = _read(path)
+    text = _decode(path, raw)
+    data, index = _parse_yaml(path, text)
+    problems = [
+        _problem(path, index, loc, f"key {loc[-1]!r} appears twice; the second would win")
+        for loc, _ in index.duplicates
+    ]
+    try:
+        value = model.model_validate(data)
+    except ValidationError as exc:
+        problems += [_explain(path, index, data, error, model) for error in _root_causes(exc.errors())]
+        raise RubricError(problems) from None
+    if problems:
+        raise RubricError(problems)
+    return value, raw, index
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise RubricError([RubricProblem(path, None, None, "", "no such file")]) from None
+    except IsADirectoryError:
+        message = "is a folder; give the rubric file (e.g. rubric.yaml) inside it"
+        raise RubricError([RubricProblem(path, None, None, "", message)]) from None
+    except OSError as exc:
+        message = f"cannot read: {exc.strerror}"
+        raise RubricError([RubricProblem(path, None, None, "", message)]) from None
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        message = f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        raise RubricError([RubricProblem(path, line, None, "", message)]) from None
+
+
+def _parse_yaml(path: Path, text: str) -> tuple[Any, _PositionIndex]:
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise RubricError([RubricProblem(path, 1, 1, "", "the file is empty")])
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        message = f"not valid YAML: {exc.problem or exc.context}"
+        raise RubricError([RubricProblem(path, line, column, "", message)]) from None
+    finally:
+        loader.dispose()
+    index = _PositionIndex()
+    index.walk(node)
+    return data, index
+
+
+def _problem(path: Path, index: _PositionIndex, loc: Loc, message: str, *, key: bool = False) -> RubricProblem:
+    mark = index.mark(loc, key=key)
+    line = mark.line + 1 if mark else None
+    column = mark.column + 1 if mark else None
+    return RubricProblem(path, line, column, _dotted(loc), message)
+
+
+def _dotted(loc: Sequence[str | int]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def _data_loc(data: Any, loc: Sequence[str | int]) -> Loc:
+    """Drop the union tags pydantic inserts (``criteria.0.lint.points`` -> ``criteria.0.points``)."""
+    clean: list[str | int] = []
+    node = data
+    for part in loc:
+        after_index = bool(clean) and isinstance(clean[-1], int)
+        if after_index and isinstance(node, dict) and node.get("kind") == part and clean[-1] != -1:
+            clean.append(-1)  # a marker: the tag is dropped just below, once
+            continue
+        if clean and clean[-1] == -1:
+            clean.pop()
+        clean.append(part)
+        node = node.get(part) if isinstance(node, dict) else _item(node, part)
+    return tuple(part for part in clean if part != -1)
+
+
+def _item(node: Any, part: str | int) -> Any:
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return None
+
+
+def _explain(path: Path, index: _PositionIndex, data: Any, error: ErrorDetails, root: type[BaseModel]) -> RubricProblem:
+    loc = _data_loc(data, error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        allowed = _fields_at(root, data, loc[:-1])
+        message = f"unknown field {loc[-1]!r}" + _suggest(str(loc[-1]), allowed)
+        return _problem(path, index, loc, message, key=True)
+    if kind == "missing":
+        return _problem(path, index, loc[:-1], f"missing required field {loc[-1]!r}")
+    if kind in ("union_tag_invalid", "literal_error"):
+        got = error["input"] if kind == "literal_error" else error.get("ctx", {}).get("tag")
+        expected = _choices(str(error.get("ctx", {}).get("expected_tags" if kind != "literal_error" else "expected", "")))
+        field_loc = loc + ("kind",) if kind == "union_tag_invalid" else loc
+        message = f"{got!r} is not one of {', '.join(expected)}" + _suggest(str(got), expected)
+        return _problem(path, index, field_loc, message)
+    if kind == "union_tag_not_found":
+        return _problem(path, index, loc, "missing required field 'kind' (one of tests, lint, types, security, complexity, coverage)")
+    return _problem(path, index, loc, error["msg"])
+
+
+def _root_causes(errors: list[ErrorDetails]) -> list[ErrorDetails]:
+    """Drop a list's "too short" when it is only short because its items are invalid."""
+    return [
+        error
+        for error in errors
+        if error["type"] != "too_short"
+        or not any(len(other["loc"]) > len(error["loc"]) and other["loc"][: len(error["loc"])] == error["loc"] for other in errors)
+    ]
+
+
+def _choices(expected: str) -> list[str]:
+    """``"'a', 'b' or 'c'"`` -> ``['a', 'b', 'c']``."""
+    return [part.strip().strip("'\"") for part in expected.replace(" or ", ",").split(",") if part.strip()]
+
+
+def _suggest(word: str, candidates: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _fields_at(root: type[BaseModel], data: Any, loc: Loc) -> list[str]:
+    """Field names of the model that sits at ``loc`` in the document."""
+    annotation: Any = root
+    node = data
+    for part in loc:
+        annotation = _child_annotation(annotation, part, node)
+        node = node.get(part) if isinstance(node, dict) else _item(node, part)
+        if annotation is None:
+            return []
+    model = _model_in(annotation, node)
+    return list(model.model_fields) if model else []
+
+
+def _strip(annotation: Any) -> Any:
+    """``Annotated[X, ...]`` and ``X | None`` -> ``X`` when X is the only real choice."""
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        real = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        if len(real) == 1:
+            return _strip(real[0])
+    return annotation
+
+
+def _child_annotation(annotation: Any, part: str | int, node: Any) -> Any:
+    annotation = _strip(annotation)
+    origin = typing.get_origin(annotation)
+    if origin in (tuple, list) and isinstance(part, int):
+        return typing.get_args(annotation)[0]
+    if origin is dict:
+        return typing.get_args(annotation)[1]
+    model = _model_in(annotation, node)
+    if model is None or not isinstance(part, str) or part not in model.model_fields:
+        return None
+    return model.model_fields[part].annotation
+
+
+def _models(annotation: Any) -> Iterator[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+        return
+    for arg in typing.get_args(annotation):
+        yield from _models(arg)
+
+
+def _model_in(annotation: Any, node: Any) -> type[BaseModel] | None:
+    """The model a value of ``annotation`` is validated as (union members picked by ``kind``)."""
+    candidates = list(_models(_strip(annotation)))
+    if len(candidates) == 1:
+        return candidates[0]
+    kind = node.get("kind") if isinstance(node, dict) else None
+    for candidate in candidates:
+        kind_field = candidate.model_fields.get("kind")
+        if kind_field and kind in typing.get_args(kind_field.annotation):
+            return candidate
+    return None
+
+
+def _missing_files(path: Path, index: _PositionIndex, rubric: Rubric) -> list[RubricProblem]:
+    problems = []
+    for number, criterion in enumerate(rubric.criteria):
+        if isinstance(criterion, TestsCriterion):
+            target = path.parent / criterion.tests
+            if not target.exists():
+                message = f"test path {criterion.tests!r} does not exist (looked for {target})"
+                problems.append(_problem(path, index, ("criteria", number, "tests"), message))
+    return problems

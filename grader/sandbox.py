@@ -1,0 +1,102 @@
+"""The sandbox protocol: where the student's code and the grading tools run.
+
+A ``Sandbox`` opens a ``Workspace`` for one submission. The workspace has a
+fixed layout that every implementation shares, so checks can build their
+command lines once::
+
+    submission/   the student's files (the working directory of most steps)
+    grader/       files the grader adds: tool configuration, hidden tests
+    out/          machine-readable outputs that the checks read back
+
+Commands start with ``python``; the workspace runs them with its own
+interpreter. Paths in commands are relative to the command's ``cwd``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+from grader.rubric import Limits
+
+StepDir = Literal["submission", "grader", "out"]
+
+OUTPUT_LIMIT = 1024 * 1024
+"""Bytes of stdout or stderr kept per step; the rest is cut and the cut is reported."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """One step to run in the workspace."""
+
+    argv: tuple[str, ...]
+    """The command line; ``python`` as the first word means the sandbox's interpreter."""
+    timeout: float
+    """Wall-clock seconds before the step is killed."""
+    cwd: StepDir = "submission"
+    """Workspace folder the step runs in."""
+    runs_student_code: bool = False
+    """True for steps that import the student's code: the rubric's memory limit applies."""
+    env: Mapping[str, str] = field(default_factory=dict)
+    """Extra environment variables; nothing of the host's environment is passed on."""
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    """What a step did."""
+
+    exit_code: int | None
+    """The exit status, or None when the step was killed."""
+    stdout: str
+    stderr: str
+    duration: float
+    """Wall-clock seconds."""
+    timed_out: bool = False
+    """True when the step ran out of time and was killed."""
+    signal: int | None = None
+    """The signal that ended the step, if one did."""
+    output_truncated: bool = False
+    """True when stdout or stderr was longer than ``OUTPUT_LIMIT`` and was cut."""
+
+
+class Workspace(Protocol):
+    """A prepared copy of one submission that steps run against."""
+
+    def run(self, command: Command) -> RunOutput:
+        """Run one step to completion, its timeout, or its limits."""
+        ...
+
+    def add_tree(self, source: Path, dest: str) -> None:
+        """Copy a host folder or file into the workspace at ``dest`` (e.g. ``grader/tests``)."""
+        ...
+
+    def write_text(self, dest: str, text: str) -> None:
+        """Create a file in the workspace (e.g. a tool configuration under ``grader/``)."""
+        ...
+
+    def remove(self, dest: str) -> None:
+        """Delete a file or folder from the workspace."""
+        ...
+
+    def read_bytes(self, path: str, limit: int) -> bytes | None:
+        """Read a result file; None when it does not exist, is a link, or exceeds ``limit``."""
+        ...
+
+    def cache_dir(self, tool: str) -> str | None:
+        """A cache folder a tool may reuse across submissions (e.g. mypy's), or None."""
+        ...
+
+    def describe(self) -> dict[str, str]:
+        """What ran the code, for the report (e.g. ``{"kind": "local"}``)."""
+        ...
+
+
+class Sandbox(Protocol):
+    """Opens workspaces; one per submission, removed when the context exits."""
+
+    def open(self, submission: Path, limits: Limits) -> AbstractContextManager[Workspace]:
+        """Copy ``submission`` into a new workspace governed by ``limits``."""
+        ...

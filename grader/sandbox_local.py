@@ -1,0 +1,239 @@
+"""The local sandbox: a scratch copy and a subprocess with rlimits and a timeout.
+
+For trusted code only (an instructor's reference, a student's own machine):
+rlimits and a process group stop accidents, not attacks. A fork bomb or a
+process that leaves its group escapes it. Hostile code belongs in the Docker
+sandbox.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from grader.errors import SandboxError
+from grader.rubric import Limits
+from grader.sandbox import OUTPUT_LIMIT, Command, RunOutput
+
+TOOL_MEMORY = 4 * 1024**3
+"""Address space for the grading tools themselves: they are ours, not the student's."""
+FILE_SIZE_LIMIT = 256 * 1024**2
+"""Largest file a step may write."""
+OPEN_FILES_LIMIT = 1024
+
+# Applies the limits in the child and then becomes the command, so no
+# preexec_fn runs between fork and exec (unsafe when threads run steps).
+_LAUNCHER = """
+import json, os, resource, sys
+limits = json.loads(sys.argv[1])
+for name, value in limits.items():
+    resource.setrlimit(getattr(resource, name), (value, value))
+os.execvp(sys.argv[2], sys.argv[2:])
+"""
+
+_IGNORED = shutil.ignore_patterns(
+    ".git", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".venv", ".coverage", "*.pyc"
+)
+
+
+class LocalSandbox:
+    """Runs each step as a local subprocess in a scratch copy of the submission."""
+
+    def __init__(self, cache_root: Path | None = None) -> None:
+        self._cache_root = cache_root
+
+    @contextmanager
+    def open(self, submission: Path, limits: Limits) -> Iterator[LocalWorkspace]:
+        """A scratch folder with the submission copied in; removed on exit, whatever happens."""
+        root = Path(tempfile.mkdtemp(prefix="grader-"))
+        try:
+            try:
+                shutil.copytree(submission, root / "submission", symlinks=True, ignore=_IGNORED)
+            except (OSError, shutil.Error) as exc:
+                raise SandboxError(f"cannot copy the submission into the sandbox: {exc}") from exc
+            for folder in ("grader", "out", "home", "tmp"):
+                (root / folder).mkdir()
+            yield LocalWorkspace(root, limits, self._cache_root)
+        finally:
+            _force_remove(root)
+
+
+class LocalWorkspace:
+    """A scratch folder; see ``grader.sandbox`` for the layout."""
+
+    def __init__(self, root: Path, limits: Limits, cache_root: Path | None) -> None:
+        self.root = root
+        self._limits = limits
+        self._cache_root = cache_root
+        self._step = 0
+
+    def run(self, command: Command) -> RunOutput:
+        """Run one step in its own process group; the group is killed when the step ends."""
+        self._step += 1
+        out_dir = self.root / "out"
+        stdout_path = out_dir / f".step{self._step}.stdout"
+        stderr_path = out_dir / f".step{self._step}.stderr"
+        argv = [sys.executable, "-I", "-c", _LAUNCHER, json.dumps(self._rlimits(command)), *self._argv(command)]
+        started = time.monotonic()
+        with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
+            try:
+                process = subprocess.Popen(
+                    argv,
+                    cwd=self.root / command.cwd,
+                    env=self._env(command),
+                    stdin=subprocess.DEVNULL,
+                    stdout=stdout,
+                    stderr=stderr,
+                    start_new_session=True,
+                )
+            except OSError as exc:
+                raise SandboxError(f"cannot start {command.argv[0]}: {exc}") from exc
+            timed_out = False
+            try:
+                process.wait(timeout=command.timeout)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+            finally:
+                _kill_group(process.pid)
+                process.wait()
+        duration = time.monotonic() - started
+        out, out_cut = _read_capped(stdout_path)
+        err, err_cut = _read_capped(stderr_path)
+        code = process.returncode
+        return RunOutput(
+            exit_code=None if timed_out or code < 0 else code,
+            stdout=out,
+            stderr=err,
+            duration=duration,
+            timed_out=timed_out,
+            signal=-code if code < 0 and not timed_out else None,
+            output_truncated=out_cut or err_cut,
+        )
+
+    def _argv(self, command: Command) -> list[str]:
+        if command.argv and command.argv[0] == "python":
+            return [sys.executable, *command.argv[1:]]
+        return list(command.argv)
+
+    def _rlimits(self, command: Command) -> dict[str, int]:
+        memory = int(self._limits.memory) if command.runs_student_code else TOOL_MEMORY
+        return {
+            "RLIMIT_AS": memory,
+            "RLIMIT_CPU": int(command.timeout) + 5,
+            "RLIMIT_FSIZE": FILE_SIZE_LIMIT,
+            "RLIMIT_NOFILE": OPEN_FILES_LIMIT,
+            "RLIMIT_CORE": 0,
+        }
+
+    def _env(self, command: Command) -> dict[str, str]:
+        threads = str(max(1, int(self._limits.cpus)))
+        env = {
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}/usr/local/bin{os.pathsep}/usr/bin{os.pathsep}/bin",
+            "HOME": str(self.root / "home"),
+            "TMPDIR": str(self.root / "tmp"),
+            "LANG": "C.UTF-8",
+            "PYTHONUTF8": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONHASHSEED": "0",
+            "OMP_NUM_THREADS": threads,
+            "OPENBLAS_NUM_THREADS": threads,
+            "MKL_NUM_THREADS": threads,
+        }
+        env.update(command.env)
+        return env
+
+    def _path(self, dest: str) -> Path:
+        path = (self.root / dest).resolve()
+        if not path.is_relative_to(self.root.resolve()):
+            raise SandboxError(f"path {dest!r} leaves the workspace")
+        return path
+
+    def add_tree(self, source: Path, dest: str) -> None:
+        """Copy a host folder or file into the workspace."""
+        target = self._path(dest)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if source.is_dir():
+                shutil.copytree(source, target, ignore=_IGNORED, dirs_exist_ok=True)
+            else:
+                shutil.copy2(source, target)
+        except (OSError, shutil.Error) as exc:
+            raise SandboxError(f"cannot copy {source} into the sandbox: {exc}") from exc
+
+    def write_text(self, dest: str, text: str) -> None:
+        """Create a file in the workspace."""
+        target = self._path(dest)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+
+    def remove(self, dest: str) -> None:
+        """Delete a file or folder from the workspace."""
+        _force_remove(self._path(dest))
+
+    def read_bytes(self, path: str, limit: int) -> bytes | None:
+        """Read a result file, refusing links and anything over ``limit`` bytes."""
+        try:
+            fd = os.open(self.root / path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
+            data = handle.read(limit + 1)
+        return None if len(data) > limit else data
+
+    def cache_dir(self, tool: str) -> str | None:
+        """A per-tool cache under the configured cache root, shared by local runs."""
+        if self._cache_root is None:
+            return None
+        path = self._cache_root / tool
+        path.mkdir(parents=True, exist_ok=True)
+        return str(path)
+
+    def describe(self) -> dict[str, str]:
+        """The local sandbox has no image; it names the interpreter."""
+        return {"kind": "local", "python": sys.version.split()[0]}
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _read_capped(path: Path) -> tuple[str, bool]:
+    with path.open("rb") as handle:
+        data = handle.read(OUTPUT_LIMIT + 1)
+    return data[:OUTPUT_LIMIT].decode("utf-8", errors="replace"), len(data) > OUTPUT_LIMIT
+
+
+def _force_remove(path: Path) -> None:
+    """Remove a tree even when the student's code made parts of it read-only."""
+
+    def make_writable(function: object, target: str, _exc: object) -> None:
+        del function
+        try:
+            os.chmod(Path(target).parent, 0o700)  # noqa: PTH101 - the path is a str from shutil
+            os.chmod(target, 0o700)  # noqa: PTH101
+            if Path(target).is_dir() and not Path(target).is_symlink():
+                shutil.rmtree(target, ignore_errors=True)
+            else:
+                Path(target).unlink(missing_ok=True)
+        except OSError:
+            pass
+
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, onexc=make_writable) if sys.version_info >= (3, 12) else shutil.rmtree(path, onerror=make_writable)
+    else:
+        path.unlink(missing_ok=True)

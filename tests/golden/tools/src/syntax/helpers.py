@@ -1,0 +1,5 @@
+"""A valid helper module."""
+
+
+def double(value: int) -> int:
+    return value * 2
