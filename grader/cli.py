@@ -32,7 +32,12 @@ from grader.settings import Settings
 
 EXIT_OK, EXIT_BANDS, EXIT_INPUT, EXIT_PLATFORM = 0, 1, 2, 3
 
-app = typer.Typer(help="Grade Python submissions against YAML rubrics.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Grade Python submissions against YAML rubrics.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 rubric_app = typer.Typer(help="Write, validate and prove rubrics.", no_args_is_help=True)
 app.add_typer(rubric_app, name="rubric")
 err = Console(stderr=True, highlight=False)
@@ -64,41 +69,71 @@ def _submitted_at(value: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise _fail(f"--submitted-at {value!r} is not an ISO 8601 time, e.g. 2026-12-02T10:00:00Z", EXIT_INPUT) from None
+        raise _fail(
+            f"--submitted-at {value!r} is not an ISO 8601 time, e.g. 2026-12-02T10:00:00Z",
+            EXIT_INPUT,
+        ) from None
     if moment.tzinfo is None:
-        raise _fail(f"--submitted-at {value!r} has no time zone; add one, e.g. Z or +01:00", EXIT_INPUT)
+        raise _fail(
+            f"--submitted-at {value!r} has no time zone; add one, e.g. Z or +01:00", EXIT_INPUT
+        )
     return moment
 
 
 @app.command()
+@app.command()
 def grade(
     path: Annotated[Path, typer.Argument(help="The student's repository or assignment folder.")],
-    rubric: Annotated[Path, typer.Option("--rubric", "-r", help="The rubric file (or its folder).")],
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="text for a terminal, markdown for a pull request, json for machines.")] = OutputFormat.text,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the report to this file instead of the terminal.")] = None,
-    sandbox: Annotated[SandboxKind, typer.Option(help="Where the code runs. local: a scratch copy and a subprocess with limits; FOR TRUSTED CODE ONLY (your own, or a reference), it does not contain hostile code.")] = SandboxKind.local,
-    submitted_at: Annotated[str | None, typer.Option(help="When the work was submitted (ISO 8601 with a time zone), for the late policy.")] = None,
-    show_hidden: Annotated[bool, typer.Option(help="Show the names and messages of hidden tests (instructors).")] = False,
+    rubric: Annotated[
+        Path, typer.Option("--rubric", "-r", help="The rubric file (or its folder).")
+    ],
+    fmt: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text for a terminal, markdown for a pull request, json for machines.",
+        ),
+    ] = OutputFormat.text,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the report to this file instead of the terminal."),
+    ] = None,
+    sandbox: Annotated[
+        SandboxKind,
+        typer.Option(
+            help="Where the code runs. local: a scratch copy and a subprocess with limits; FOR TRUSTED CODE ONLY (your own, or a reference), it does not contain hostile code."
+        ),
+    ] = SandboxKind.local,
+    submitted_at: Annotated[
+        str | None,
+        typer.Option(
+            help="When the work was submitted (ISO 8601 with a time zone), for the late policy."
+        ),
+    ] = None,
+    show_hidden: Annotated[
+        bool, typer.Option(help="Show the names and messages of hidden tests (instructors).")
+    ] = False,
 ) -> None:
     """Grade a submission and print the report (exit 0 whatever the score)."""
     settings = Settings()
-    when = _submitted_at(submitted_at)
+    options = GradeOptions(
+        submitted_at=_submitted_at(submitted_at), show_hidden=show_hidden, workers=settings.workers
+    )
     try:
         loaded = load_rubric(rubric_file(rubric))
-        report = grade_submission(path, loaded, _sandbox(sandbox, settings), GradeOptions(submitted_at=when, show_hidden=show_hidden, workers=settings.workers))
+        report = grade_submission(path, loaded, _sandbox(sandbox, settings), options)
     except InputError as exc:
         raise _fail(str(exc), EXIT_INPUT) from None
     except PlatformError as exc:
         raise _fail(f"the grader failed (not your code): {exc}", EXIT_PLATFORM) from None
-    color = out is None and fmt is OutputFormat.text and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    text = render(report, fmt.value, color=color)
-    if out is None:
-        sys.stdout.write(text)
-    else:
-        try:
-            out.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise _fail(f"cannot write {out}: {exc.strerror}", EXIT_INPUT) from None
+    color = (
+        out is None
+        and fmt is OutputFormat.text
+        and sys.stdout.isatty()
+        and "NO_COLOR" not in os.environ
+    )
+    _emit(render(report, fmt.value, color=color), out)
     for criterion in report.criteria:
         if criterion.status == "tool_error":
             err.print(f"error: {criterion.id}: {criterion.summary}", markup=False)
@@ -106,8 +141,22 @@ def grade(
         raise typer.Exit(EXIT_PLATFORM)
 
 
-@rubric_app.command("validate")
-def validate(paths: Annotated[list[Path], typer.Argument(help="Rubric files or folders holding rubric.yaml.")]) -> None:
+def _emit(text: str, out: Path | None) -> None:
+    """Print the report, or write it to ``out``."""
+    if out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"cannot write {out}: {exc.strerror}", EXIT_INPUT) from None
+
+
+def validate(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Rubric files or folders holding rubric.yaml.")
+    ],
+) -> None:
     """Check rubrics against the schema; every error names the file, line, column and field."""
     failed = 0
     for path in paths:
@@ -117,32 +166,42 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Rubric files or f
             failed += 1
             err.print(str(exc), markup=False, soft_wrap=True)
             continue
-        typer.echo(f"{loaded.path}: ok ({len(loaded.rubric.criteria)} criteria, {loaded.rubric.max_score:g} points)")
+        typer.echo(
+            f"{loaded.path}: ok ({len(loaded.rubric.criteria)} criteria, {loaded.rubric.max_score:g} points)"
+        )
     if failed:
         raise typer.Exit(EXIT_INPUT)
 
 
 def rubric_json_schema() -> dict[str, object]:
     """The rubric's JSON Schema, for editors."""
-    schema: dict[str, object] = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://grader.dev/schemas/rubric.json"}
+    schema: dict[str, object] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://grader.dev/schemas/rubric.json",
+    }
     schema.update(Rubric.model_json_schema())
     return schema
 
 
 @rubric_app.command("schema")
-def schema(out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None) -> None:
+def schema(
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
+) -> None:
     """Print the rubric JSON Schema (ship it as rubrics/schema.json for editor completion)."""
-    text = json.dumps(rubric_json_schema(), indent=2, sort_keys=True) + "\n"
-    if out is None:
-        sys.stdout.write(text)
-    else:
-        out.write_text(text, encoding="utf-8")
+    _emit(json.dumps(rubric_json_schema(), indent=2, sort_keys=True) + "\n", out)
 
 
 @rubric_app.command("check")
 def check(
-    folders: Annotated[list[Path], typer.Argument(help="Rubric folders (rubric.yaml, bands.yaml, reference/, starter/, samples/).")],
-    sandbox: Annotated[SandboxKind, typer.Option(help="Where the code runs (local: trusted code only).")] = SandboxKind.local,
+    folders: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Rubric folders (rubric.yaml, bands.yaml, reference/, starter/, samples/)."
+        ),
+    ],
+    sandbox: Annotated[
+        SandboxKind, typer.Option(help="Where the code runs (local: trusted code only).")
+    ] = SandboxKind.local,
 ) -> None:
     """Grade each rubric's reference, starter and samples, and check each lands in its band."""
     settings = Settings()
@@ -150,11 +209,15 @@ def check(
     for folder in folders:
         typer.echo(f"{folder}:")
         try:
-            for band_result in check_rubric(folder, _sandbox(sandbox, settings), GradeOptions(workers=settings.workers)):
+            for band_result in check_rubric(
+                folder, _sandbox(sandbox, settings), GradeOptions(workers=settings.workers)
+            ):
                 band = band_result.band
                 verdict = "ok  " if band_result.ok else "FAIL"
                 outside += not band_result.ok
-                typer.echo(f"  {verdict} {band_result.folder:<20} {band_result.percent:6.2f}%  band {band.min:g}-{band.max:g}%")
+                typer.echo(
+                    f"  {verdict} {band_result.folder:<20} {band_result.percent:6.2f}%  band {band.min:g}-{band.max:g}%"
+                )
                 for criterion in band_result.report.criteria:
                     if criterion.status == "tool_error":
                         typer.echo(f"       tool error in {criterion.id}: {criterion.summary}")

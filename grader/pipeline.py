@@ -48,7 +48,9 @@ class GradeOptions:
     """Criteria graded at the same time."""
 
 
-def grade_submission(path: Path, loaded: LoadedRubric, sandbox: Sandbox, options: GradeOptions | None = None) -> Report:
+def grade_submission(
+    path: Path, loaded: LoadedRubric, sandbox: Sandbox, options: GradeOptions | None = None
+) -> Report:
     """Grade the submission at ``path`` against a loaded rubric.
 
     Raises ``SubmissionPathError`` when ``path`` cannot be graded at all and
@@ -64,11 +66,28 @@ def grade_submission(path: Path, loaded: LoadedRubric, sandbox: Sandbox, options
         workspace.write_text(PYTEST_INI, PYTEST_INI_TEXT)
         workspace.write_text(MYPY_CONFIG, MYPY_CONFIG_TEXT)
         tools = tool_versions(workspace)
-        ctx = CheckContext(workspace=workspace, loaded=loaded, submission=submission, now=now, show_hidden=options.show_hidden)
-        with ThreadPoolExecutor(max_workers=max(1, options.workers), thread_name_prefix="check") as pool:
+        ctx = CheckContext(
+            workspace=workspace,
+            loaded=loaded,
+            submission=submission,
+            now=now,
+            show_hidden=options.show_hidden,
+        )
+        with ThreadPoolExecutor(
+            max_workers=max(1, options.workers), thread_name_prefix="check"
+        ) as pool:
             results = list(pool.map(lambda criterion: _guarded(criterion, ctx), rubric.criteria))
         sandbox_info = workspace.describe()
-    return build_report(loaded, submission, results, options.submitted_at, tools=tools, sandbox=sandbox_info, graded_at=now, duration=time.monotonic() - started)
+    return build_report(
+        loaded,
+        submission,
+        results,
+        options.submitted_at,
+        tools=tools,
+        sandbox=sandbox_info,
+        graded_at=now,
+        duration=time.monotonic() - started,
+    )
 
 
 def _guarded(criterion: Criterion, ctx: CheckContext) -> CriterionResult:
@@ -77,18 +96,26 @@ def _guarded(criterion: Criterion, ctx: CheckContext) -> CriterionResult:
         return run_check(criterion, ctx)
     except GraderError:
         raise
-    except Exception as exc:  # a grader bug: the other criteria still count  # noqa: BLE001
+    except Exception as exc:  # a grader bug: the other criteria still count
         log.exception("check %s crashed", criterion.id)
-        return failed(criterion, f"the grader failed while checking this: {type(exc).__name__}: {exc}", tool_fault=True)
+        return failed(
+            criterion,
+            f"the grader failed while checking this: {type(exc).__name__}: {exc}",
+            tool_fault=True,
+        )
 
 
 def tool_versions(workspace: Workspace) -> dict[str, str]:
     """The versions of the grading tools inside the sandbox."""
-    run = workspace.run(Command(argv=("python", "-c", _VERSIONS_SCRIPT, *TOOLS), timeout=60, cwd="grader"))
+    run = workspace.run(
+        Command(argv=("python", "-c", _VERSIONS_SCRIPT, *TOOLS), timeout=60, cwd="grader")
+    )
     try:
         versions = json.loads(run.stdout)
     except json.JSONDecodeError:
-        raise PlatformError(f"the sandbox's Python cannot report the grading tools' versions: {run.stderr.strip()[-300:]}") from None
+        raise PlatformError(
+            f"the sandbox's Python cannot report the grading tools' versions: {run.stderr.strip()[-300:]}"
+        ) from None
     return {str(name): str(version) for name, version in versions.items()}
 
 
@@ -110,13 +137,21 @@ def build_report(
     if rubric.late is not None and submitted_at is not None:
         penalty = apply_late_policy(total, rubric.late, submitted_at)
         total = penalty.score
-        late = LateInfo(submitted_at=submitted_at, due=rubric.late.due, days_late=penalty.days_late, penalty_percent=penalty.penalty_percent, accepted=penalty.accepted)
+        late = LateInfo(
+            submitted_at=submitted_at,
+            due=rubric.late.due,
+            days_late=penalty.days_late,
+            penalty_percent=penalty.penalty_percent,
+            accepted=penalty.accepted,
+        )
     return Report(
         score=total,
         max_score=rubric.max_score,
         status="graded" if all(result.status == "graded" for result in results) else "incomplete",
         rubric=RubricInfo(id=rubric.id, title=rubric.title, sha256=loaded.sha256),
-        submission=SubmissionInfo(root=str(submission.root), files=submission.files, problems=submission.problems),
+        submission=SubmissionInfo(
+            root=str(submission.root), files=submission.files, problems=submission.problems
+        ),
         criteria=tuple(results),
         late=late,
         tools=tools,

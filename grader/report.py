@@ -68,33 +68,66 @@ def _where(finding: Finding) -> str:
 def render_text(report: Report, *, color: bool = False, width: int = 100) -> str:
     """A terminal report, coloured when ``color`` is set."""
     buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False, soft_wrap=False)
-    score_style = "bold green" if report.score >= report.max_score else "bold yellow"
-    console.print(Text(report.rubric.title, style="bold"), Text(f"({report.rubric.id})", style="dim"))
-    console.print(Text.assemble("Score: ", (f"{_num(report.score)} / {_num(report.max_score)}", score_style), f"   status: {report.status}"))
-    if report.late is not None:
-        late = report.late
-        detail = "not accepted: past the last day" if not late.accepted else f"-{_num(late.penalty_percent)}%"
-        console.print(Text(f"Late by {late.days_late} day(s): {detail}", style="yellow"))
-    if report.submission.problems:
-        console.print(Text("\nProblems with the submission", style="bold red"))
-        for problem in report.submission.problems:
-            console.print(f"  {escape(_where(problem))}  {problem.code}  {escape(problem.message)}")
+    console = Console(
+        file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False
+    )
+    _text_header(console, report)
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    table.add_column("")
-    table.add_column("criterion")
-    table.add_column("score", justify="right")
-    table.add_column("summary")
+    for column in ("", "criterion", "score", "summary"):
+        table.add_column(column, justify="right" if column == "score" else "left")
+    styles = {"✓": "green", "✗": "yellow", "!": "red"}
     for criterion in report.criteria:
-        style = "green" if _mark(criterion) == "✓" else ("red" if _mark(criterion) == "!" else "yellow")
-        table.add_row(Text(_mark(criterion), style=style), escape(criterion.title), f"{_num(criterion.score)} / {_num(criterion.max_score)}", escape(criterion.summary))
+        mark = _mark(criterion)
+        table.add_row(
+            Text(mark, style=styles[mark]),
+            escape(criterion.title),
+            f"{_num(criterion.score)} / {_num(criterion.max_score)}",
+            escape(criterion.summary),
+        )
     console.print()
     console.print(table)
     for criterion in report.criteria:
         _text_details(console, criterion)
     tools = ", ".join(f"{name} {version}" for name, version in sorted(report.tools.items()))
-    console.print(Text(f"\nGraded in {report.duration:.1f} s by grader {report.grader_version} ({tools})", style="dim"))
+    console.print(
+        Text(
+            f"\nGraded in {report.duration:.1f} s by grader {report.grader_version} ({tools})",
+            style="dim",
+        )
+    )
     return buffer.getvalue()
+
+
+def _late_text(report: Report) -> str | None:
+    if report.late is None:
+        return None
+    detail = (
+        "not accepted: past the last day"
+        if not report.late.accepted
+        else f"{_num(report.late.penalty_percent)}% deducted"
+    )
+    return f"Late by {report.late.days_late} day(s): {detail}"
+
+
+def _text_header(console: Console, report: Report) -> None:
+    score_style = "bold green" if report.score >= report.max_score else "bold yellow"
+    console.print(
+        Text(report.rubric.title, style="bold"), Text(f"({report.rubric.id})", style="dim")
+    )
+    console.print(
+        Text.assemble(
+            "Score: ",
+            (f"{_num(report.score)} / {_num(report.max_score)}", score_style),
+            f"   status: {report.status}",
+        )
+    )
+    late = _late_text(report)
+    if late:
+        console.print(Text(late, style="yellow"))
+    if report.submission.problems:
+        console.print(Text("\nProblems with the submission", style="bold red"))
+        for problem in report.submission.problems:
+            console.print(Text(f"  {_where(problem)}  {problem.code}  {problem.message}"))
 
 
 def _text_details(console: Console, criterion: CriterionResult) -> None:
@@ -102,23 +135,40 @@ def _text_details(console: Console, criterion: CriterionResult) -> None:
     findings = _counted(criterion.findings)
     if not (criterion.lost_points or findings or failing):
         return
-    console.print(Text(f"\n{criterion.title}: {_num(criterion.score)} / {_num(criterion.max_score)}", style="bold"))
+    console.print(
+        Text(
+            f"\n{criterion.title}: {_num(criterion.score)} / {_num(criterion.max_score)}",
+            style="bold",
+        )
+    )
     console.print(Text(f"  {criterion.explanation}", style="dim"))
     for test in failing[:MAX_ITEMS]:
         console.print(Text.assemble("  ", (test.outcome.upper(), "red"), f" {test.name}"))
-        if test.message:
-            for line in test.message.splitlines()[:8]:
-                console.print(Text(f"      {line}", style="dim"))
+        for line in (test.message or "").splitlines()[:8]:
+            console.print(Text(f"      {line}", style="dim"))
     for finding in findings[:MAX_ITEMS]:
-        style = "dim" if finding.severity == "info" else "default"
-        console.print(Text(f"  {_where(finding)}  {finding.code}  {finding.message}", style=style))
-    hidden = len(failing) + len(findings) - MAX_ITEMS * 2
-    if len(failing) > MAX_ITEMS or len(findings) > MAX_ITEMS:
-        console.print(Text(f"  ... and {max(hidden, 1)} more (see --format json)", style="dim"))
+        console.print(
+            Text(
+                f"  {_where(finding)}  {finding.code}  {finding.message}",
+                style="dim" if finding.severity == "info" else "",
+            )
+        )
+    more = _more(failing, findings)
+    if more:
+        console.print(Text(f"  ... and {more} more (see --format json)", style="dim"))
+    _text_hint(console, criterion)
+
+
+def _text_hint(console: Console, criterion: CriterionResult) -> None:
     if criterion.hint:
         console.print(Text.assemble("  hint: ", (criterion.hint, "cyan")))
     if criterion.learn_more:
         console.print(Text(f"  learn more: {criterion.learn_more}", style="cyan"))
+
+
+def _more(failing: list[TestResult], findings: list[Finding]) -> int:
+    """How many items were left out of the lists."""
+    return max(0, len(failing) - MAX_ITEMS) + max(0, len(findings) - MAX_ITEMS)
 
 
 # --- markdown -----------------------------------------------------------
@@ -126,7 +176,13 @@ def _text_details(console: Console, criterion: CriterionResult) -> None:
 
 def _cell(text: str) -> str:
     """Text safe inside a Markdown table cell."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
+    return (
+        text.replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("\n", " ")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+    )
 
 
 def _code_block(text: str) -> str:
@@ -136,29 +192,49 @@ def _code_block(text: str) -> str:
 
 def render_markdown(report: Report) -> str:
     """A pull-request comment: a score table, then the details of every criterion that lost points."""
-    icon = "✅" if report.score >= report.max_score else ("⚠️" if report.status != "graded" else "📝")
-    lines = [f"## {icon} {_cell(report.rubric.title)}: {_num(report.score)} / {_num(report.max_score)}", ""]
-    if report.late is not None:
-        late = report.late
-        detail = "not accepted (past the last day)" if not late.accepted else f"{_num(late.penalty_percent)}% deducted"
-        lines += [f"> **Late** by {late.days_late} day(s): {detail}.", ""]
-    if report.submission.problems:
-        lines += ["**Problems with the submission**", ""]
-        lines += [f"- `{_cell(_where(problem))}` {_cell(problem.message)}" for problem in report.submission.problems]
-        lines.append("")
+    lines = _markdown_header(report)
     lines += ["| | Criterion | Score | Summary |", "|---|---|---:|---|"]
+    marks = {"✓": "✅", "✗": "❌", "!": "⚠️"}
     for criterion in report.criteria:
-        mark = {"✓": "✅", "✗": "❌", "!": "⚠️"}[_mark(criterion)]
-        lines.append(f"| {mark} | {_cell(criterion.title)} | {_num(criterion.score)} / {_num(criterion.max_score)} | {_cell(criterion.summary)} |")
+        lines.append(
+            f"| {marks[_mark(criterion)]} | {_cell(criterion.title)} | {_num(criterion.score)} / {_num(criterion.max_score)} | {_cell(criterion.summary)} |"
+        )
     lines.append("")
     for criterion in report.criteria:
         lines += _markdown_details(criterion)
     tools = ", ".join(f"{name} {version}" for name, version in sorted(report.tools.items()))
-    lines += [f"<sub>grader {report.grader_version} · rubric `{report.rubric.sha256[:12]}` · {tools}</sub>", ""]
+    lines += [
+        f"<sub>grader {report.grader_version} · rubric `{report.rubric.sha256[:12]}` · {tools}</sub>",
+        "",
+    ]
     text = "\n".join(lines)
     if len(text) > MARKDOWN_LIMIT:
-        text = text[:MARKDOWN_LIMIT] + "\n\n_The report was cut to fit on GitHub; the JSON report has everything._\n"
+        text = (
+            text[:MARKDOWN_LIMIT]
+            + "\n\n_The report was cut to fit on GitHub; the JSON report has everything._\n"
+        )
     return text
+
+
+def _markdown_header(report: Report) -> list[str]:
+    icon = (
+        "✅" if report.score >= report.max_score else ("⚠️" if report.status != "graded" else "📝")
+    )
+    lines = [
+        f"## {icon} {_cell(report.rubric.title)}: {_num(report.score)} / {_num(report.max_score)}",
+        "",
+    ]
+    late = _late_text(report)
+    if late:
+        lines += [f"> **{late}**", ""]
+    if report.submission.problems:
+        lines += ["**Problems with the submission**", ""]
+        lines += [
+            f"- `{_cell(_where(problem))}` {_cell(problem.message)}"
+            for problem in report.submission.problems
+        ]
+        lines.append("")
+    return lines
 
 
 def _markdown_details(criterion: CriterionResult) -> list[str]:
@@ -166,14 +242,20 @@ def _markdown_details(criterion: CriterionResult) -> list[str]:
     findings = _counted(criterion.findings)
     if not (criterion.lost_points or findings or failing):
         return []
-    lines = [f"<details><summary><b>{_cell(criterion.title)}</b>: {_num(criterion.score)} / {_num(criterion.max_score)}</summary>", ""]
+    lines = [
+        f"<details><summary><b>{_cell(criterion.title)}</b>: {_num(criterion.score)} / {_num(criterion.max_score)}</summary>",
+        "",
+    ]
     lines += [f"_{_cell(criterion.explanation)}_", ""]
     for test in failing[:MAX_ITEMS]:
         lines.append(f"- **{test.outcome}** `{_cell(test.name)}`")
         if test.message:
             lines += ["", _code_block("\n".join(test.message.splitlines()[:15])), ""]
-    lines += [f"- `{_cell(_where(finding))}` **{_cell(finding.code)}** {_cell(finding.message)}" for finding in findings[:MAX_ITEMS]]
-    more = max(0, len(failing) - MAX_ITEMS) + max(0, len(findings) - MAX_ITEMS)
+    lines += [
+        f"- `{_cell(_where(finding))}` **{_cell(finding.code)}** {_cell(finding.message)}"
+        for finding in findings[:MAX_ITEMS]
+    ]
+    more = _more(failing, findings)
     if more:
         lines.append(f"- … and {more} more")
     if criterion.hint:

@@ -121,7 +121,9 @@ class SubmissionInfo(_Result):
 class Report(_Result):
     """A graded submission."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True, populate_by_name=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", use_attribute_docstrings=True, populate_by_name=True
+    )
 
     schema_: str = Field(default=REPORT_SCHEMA, alias="schema")
     """Report format and version: `grader.report/v1`."""

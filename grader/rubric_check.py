@@ -63,7 +63,10 @@ class BandResult:
     @property
     def ok(self) -> bool:
         """True when the score lands inside the band and nothing failed on the grader's side."""
-        return self.band.min - 0.005 <= self.percent <= self.band.max + 0.005 and not self.report.platform_failed
+        return (
+            self.band.min - 0.005 <= self.percent <= self.band.max + 0.005
+            and not self.report.platform_failed
+        )
 
 
 def rubric_file(path: Path) -> Path:
@@ -75,17 +78,29 @@ def load_bands(folder: Path) -> dict[str, Band]:
     """The bands of a rubric folder; the reference must be there and must demand 100%."""
     path = folder / BANDS_FILE
     bands, _, _ = load_model(path, Bands)
-    problems = [RubricProblem(path, None, None, name, f"folder {folder / name} does not exist") for name in bands.root if not (folder / name).is_dir()]
+    problems = [
+        RubricProblem(path, None, None, name, f"folder {folder / name} does not exist")
+        for name in bands.root
+        if not (folder / name).is_dir()
+    ]
     reference = bands.root.get("reference")
-    if reference is None or reference.min < 100:  # noqa: PLR2004 - 100 percent
-        problems.append(RubricProblem(path, None, None, "reference", "the reference must be listed with min: 100"))
+    if reference is None or reference.min < 100:
+        problems.append(
+            RubricProblem(
+                path, None, None, "reference", "the reference must be listed with min: 100"
+            )
+        )
     if problems:
         raise RubricError(problems)
     return bands.root
 
 
-def check_rubric(folder: Path, sandbox: Sandbox, options: GradeOptions | None = None) -> Iterator[BandResult]:
+def check_rubric(
+    folder: Path, sandbox: Sandbox, options: GradeOptions | None = None
+) -> Iterator[BandResult]:
     """Grade every folder named in ``bands.yaml``, yielding each result as it is known."""
     loaded: LoadedRubric = load_rubric(rubric_file(folder))
     for name, band in load_bands(folder).items():
-        yield BandResult(folder=name, band=band, report=grade_submission(folder / name, loaded, sandbox, options))
+        yield BandResult(
+            folder=name, band=band, report=grade_submission(folder / name, loaded, sandbox, options)
+        )

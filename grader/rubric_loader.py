@@ -67,12 +67,12 @@ class _PositionIndex:
             for key_node, value_node in node.value:
                 key = str(key_node.value)
                 if key in seen:
-                    self.duplicates.append((loc + (key,), key_node.start_mark))
+                    self.duplicates.append(((*loc, key), key_node.start_mark))
                 seen.add(key)
-                self.walk(value_node, loc + (key,), key_node.start_mark)
+                self.walk(value_node, (*loc, key), key_node.start_mark)
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
-                self.walk(item, loc + (index,))
+                self.walk(item, (*loc, index))
 
     def mark(self, loc: Loc, *, key: bool = False) -> yaml.Mark | None:
         """The mark of the longest known prefix of ``loc`` (the key's mark if asked)."""
@@ -106,7 +106,9 @@ def load_model(path: Path, model: type[M]) -> tuple[M, bytes, _PositionIndex]:
     try:
         value = model.model_validate(data)
     except ValidationError as exc:
-        problems += [_explain(path, index, data, error, model) for error in _root_causes(exc.errors())]
+        problems += [
+            _explain(path, index, data, error, model) for error in _root_causes(exc.errors())
+        ]
         raise RubricError(problems) from None
     if problems:
         raise RubricError(problems)
@@ -155,7 +157,9 @@ def _parse_yaml(path: Path, text: str) -> tuple[Any, _PositionIndex]:
     return data, index
 
 
-def _problem(path: Path, index: _PositionIndex, loc: Loc, message: str, *, key: bool = False) -> RubricProblem:
+def _problem(
+    path: Path, index: _PositionIndex, loc: Loc, message: str, *, key: bool = False
+) -> RubricProblem:
     mark = index.mark(loc, key=key)
     line = mark.line + 1 if mark else None
     column = mark.column + 1 if mark else None
@@ -170,19 +174,25 @@ def _dotted(loc: Sequence[str | int]) -> str:
 
 
 def _data_loc(data: Any, loc: Sequence[str | int]) -> Loc:
-    """Drop the union tags pydantic inserts (``criteria.0.lint.points`` -> ``criteria.0.points``)."""
+    """Drop the union tags pydantic inserts (``criteria.0.lint.points`` -> ``criteria.0.points``).
+
+    A tag can only follow a list index, and equals the item's ``kind``.
+    """
     clean: list[str | int] = []
     node = data
+    after_index = False
     for part in loc:
-        after_index = bool(clean) and isinstance(clean[-1], int)
-        if after_index and isinstance(node, dict) and node.get("kind") == part and clean[-1] != -1:
-            clean.append(-1)  # a marker: the tag is dropped just below, once
+        if after_index and isinstance(node, dict) and node.get("kind") == part:
+            after_index = False
             continue
-        if clean and clean[-1] == -1:
-            clean.pop()
+        after_index = isinstance(part, int)
         clean.append(part)
-        node = node.get(part) if isinstance(node, dict) else _item(node, part)
-    return tuple(part for part in clean if part != -1)
+        node = _child(node, part)
+    return tuple(clean)
+
+
+def _child(node: Any, part: str | int) -> Any:
+    return node.get(part) if isinstance(node, dict) else _item(node, part)
 
 
 def _item(node: Any, part: str | int) -> Any:
@@ -191,7 +201,9 @@ def _item(node: Any, part: str | int) -> Any:
     return None
 
 
-def _explain(path: Path, index: _PositionIndex, data: Any, error: ErrorDetails, root: type[BaseModel]) -> RubricProblem:
+def _explain(
+    path: Path, index: _PositionIndex, data: Any, error: ErrorDetails, root: type[BaseModel]
+) -> RubricProblem:
     loc = _data_loc(data, error["loc"])
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -202,12 +214,23 @@ def _explain(path: Path, index: _PositionIndex, data: Any, error: ErrorDetails, 
         return _problem(path, index, loc[:-1], f"missing required field {loc[-1]!r}")
     if kind in ("union_tag_invalid", "literal_error"):
         got = error["input"] if kind == "literal_error" else error.get("ctx", {}).get("tag")
-        expected = _choices(str(error.get("ctx", {}).get("expected_tags" if kind != "literal_error" else "expected", "")))
-        field_loc = loc + ("kind",) if kind == "union_tag_invalid" else loc
+        expected = _choices(
+            str(
+                error.get("ctx", {}).get(
+                    "expected_tags" if kind != "literal_error" else "expected", ""
+                )
+            )
+        )
+        field_loc = (*loc, "kind") if kind == "union_tag_invalid" else loc
         message = f"{got!r} is not one of {', '.join(expected)}" + _suggest(str(got), expected)
         return _problem(path, index, field_loc, message)
     if kind == "union_tag_not_found":
-        return _problem(path, index, loc, "missing required field 'kind' (one of tests, lint, types, security, complexity, coverage)")
+        return _problem(
+            path,
+            index,
+            loc,
+            "missing required field 'kind' (one of tests, lint, types, security, complexity, coverage)",
+        )
     return _problem(path, index, loc, error["msg"])
 
 
@@ -217,13 +240,21 @@ def _root_causes(errors: list[ErrorDetails]) -> list[ErrorDetails]:
         error
         for error in errors
         if error["type"] != "too_short"
-        or not any(len(other["loc"]) > len(error["loc"]) and other["loc"][: len(error["loc"])] == error["loc"] for other in errors)
+        or not any(
+            len(other["loc"]) > len(error["loc"])
+            and other["loc"][: len(error["loc"])] == error["loc"]
+            for other in errors
+        )
     ]
 
 
 def _choices(expected: str) -> list[str]:
     """``"'a', 'b' or 'c'"`` -> ``['a', 'b', 'c']``."""
-    return [part.strip().strip("'\"") for part in expected.replace(" or ", ",").split(",") if part.strip()]
+    return [
+        part.strip().strip("'\"")
+        for part in expected.replace(" or ", ",").split(",")
+        if part.strip()
+    ]
 
 
 def _suggest(word: str, candidates: Sequence[str]) -> str:
@@ -237,7 +268,7 @@ def _fields_at(root: type[BaseModel], data: Any, loc: Loc) -> list[str]:
     node = data
     for part in loc:
         annotation = _child_annotation(annotation, part, node)
-        node = node.get(part) if isinstance(node, dict) else _item(node, part)
+        node = _child(node, part)
         if annotation is None:
             return []
     model = _model_in(annotation, node)

@@ -8,6 +8,7 @@ sandbox.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -42,7 +43,14 @@ os.execvp(sys.argv[2], sys.argv[2:])
 """
 
 _IGNORED = shutil.ignore_patterns(
-    ".git", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".venv", ".coverage", "*.pyc"
+    ".git",
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".venv",
+    ".coverage",
+    "*.pyc",
 )
 
 
@@ -83,7 +91,14 @@ class LocalWorkspace:
         out_dir = self.root / "out"
         stdout_path = out_dir / f".step{self._step}.stdout"
         stderr_path = out_dir / f".step{self._step}.stderr"
-        argv = [sys.executable, "-I", "-c", _LAUNCHER, json.dumps(self._rlimits(command)), *self._argv(command)]
+        argv = [
+            sys.executable,
+            "-I",
+            "-c",
+            _LAUNCHER,
+            json.dumps(self._rlimits(command)),
+            *self._argv(command),
+        ]
         started = time.monotonic()
         with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
             try:
@@ -206,10 +221,8 @@ class LocalWorkspace:
 
 
 def _kill_group(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _read_capped(path: Path) -> tuple[str, bool]:
@@ -220,20 +233,11 @@ def _read_capped(path: Path) -> tuple[str, bool]:
 
 def _force_remove(path: Path) -> None:
     """Remove a tree even when the student's code made parts of it read-only."""
-
-    def make_writable(function: object, target: str, _exc: object) -> None:
-        del function
-        try:
-            os.chmod(Path(target).parent, 0o700)  # noqa: PTH101 - the path is a str from shutil
-            os.chmod(target, 0o700)  # noqa: PTH101
-            if Path(target).is_dir() and not Path(target).is_symlink():
-                shutil.rmtree(target, ignore_errors=True)
-            else:
-                Path(target).unlink(missing_ok=True)
-        except OSError:
-            pass
-
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, onexc=make_writable) if sys.version_info >= (3, 12) else shutil.rmtree(path, onerror=make_writable)
-    else:
+    if path.is_symlink() or not path.is_dir():
         path.unlink(missing_ok=True)
+        return
+    for folder, dirs, _ in os.walk(path):
+        for name in dirs:
+            with contextlib.suppress(OSError):
+                (Path(folder) / name).chmod(0o700)
+    shutil.rmtree(path, ignore_errors=True)

@@ -38,7 +38,10 @@ def deduction(points: float, per_item: float, count: int, noun: str) -> Points:
     plural = noun if count == 1 else noun + "s"
     if count == 0:
         return Points(score, f"no {noun}s: {_num(points)} of {_num(points)}")
-    return Points(score, f"{_num(points)} - {_num(per_item)} x {count} {plural} = {_num(score)} (never below 0)")
+    return Points(
+        score,
+        f"{_num(points)} - {_num(per_item)} x {count} {plural} = {_num(score)} (never below 0)",
+    )
 
 
 @dataclass(frozen=True)
@@ -68,14 +71,26 @@ def share_passed(points: float, outcomes: Iterable[WeightedOutcome]) -> Points:
     if total <= 0:
         return Points(0.0, "no graded tests ran: 0")
     score = _round(points * earned / total)
-    weighted = "" if earned == passed and total == len(outcomes) else f" (weight {_num(earned)} of {_num(total)})"
-    return Points(score, f"{passed} of {len(outcomes)} tests passed{weighted}: {_num(points)} x {_num(earned)}/{_num(total)} = {_num(score)}")
+    weighted = (
+        ""
+        if earned == passed and total == len(outcomes)
+        else f" (weight {_num(earned)} of {_num(total)})"
+    )
+    return Points(
+        score,
+        f"{passed} of {len(outcomes)} tests passed{weighted}: {_num(points)} x {_num(earned)}/{_num(total)} = {_num(score)}",
+    )
 
 
-def threshold_findings(points: float, per_finding: float | None, count: int, threshold: str) -> Points:
+def threshold_findings(
+    points: float, per_finding: float | None, count: int, threshold: str
+) -> Points:
     """Full points with no finding at or above the threshold; otherwise a deduction per finding."""
     if count == 0:
-        return Points(_round(points), f"no findings of {threshold} severity or above: {_num(points)} of {_num(points)}")
+        return Points(
+            _round(points),
+            f"no findings of {threshold} severity or above: {_num(points)} of {_num(points)}",
+        )
     per = points if per_finding is None else per_finding
     return deduction(points, per, count, f"finding at {threshold}+")
 
@@ -83,9 +98,15 @@ def threshold_findings(points: float, per_finding: float | None, count: int, thr
 def proportional(points: float, value: float, target: float, unit: str = "%") -> Points:
     """Full points at or above ``target``; otherwise in proportion to ``value / target``."""
     if value >= target:
-        return Points(_round(points), f"{_num(round(value, 1))}{unit} >= {_num(target)}{unit}: {_num(points)} of {_num(points)}")
+        return Points(
+            _round(points),
+            f"{_num(round(value, 1))}{unit} >= {_num(target)}{unit}: {_num(points)} of {_num(points)}",
+        )
     score = _round(points * max(0.0, value) / target)
-    return Points(score, f"{_num(round(value, 1))}{unit} < {_num(target)}{unit}: {_num(points)} x {_num(round(value, 1))}/{_num(target)} = {_num(score)}")
+    return Points(
+        score,
+        f"{_num(round(value, 1))}{unit} < {_num(target)}{unit}: {_num(points)} x {_num(round(value, 1))}/{_num(target)} = {_num(score)}",
+    )
 
 
 @dataclass(frozen=True)

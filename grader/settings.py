@@ -18,7 +18,9 @@ def _default_cache() -> Path:
 class Settings(BaseSettings):
     """The grader's configuration; every field can be set as ``GRADER_<NAME>``."""
 
-    model_config = SettingsConfigDict(env_prefix="GRADER_", frozen=True, extra="ignore", use_attribute_docstrings=True)
+    model_config = SettingsConfigDict(
+        env_prefix="GRADER_", frozen=True, extra="ignore", use_attribute_docstrings=True
+    )
 
     cache_dir: Path = Field(default_factory=_default_cache)
     """Where tool caches live between runs (mypy's typeshed cache makes type checks fast)."""

@@ -21,7 +21,20 @@ MAX_FILES = 2000
 """Python files looked at; a submission with more is cut and told so."""
 MAX_FILE_BYTES = 2 * 1024 * 1024
 """Larger Python files are reported and not parsed here."""
-_SKIPPED_DIRS = frozenset({".git", "__pycache__", ".venv", "venv", "env", ".mypy_cache", ".pytest_cache", ".ruff_cache", "node_modules", ".tox"})
+_SKIPPED_DIRS = frozenset(
+    {
+        ".git",
+        "__pycache__",
+        ".venv",
+        "venv",
+        "env",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "node_modules",
+        ".tox",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -44,7 +57,9 @@ def locate(path: Path, spec: Submission) -> Path:
     if not path.exists():
         raise SubmissionPathError(f"{path}: no such file or folder")
     if not path.is_dir():
-        raise SubmissionPathError(f"{path}: not a folder; give the folder that holds the submission")
+        raise SubmissionPathError(
+            f"{path}: not a folder; give the folder that holds the submission"
+        )
     if not os.access(path, os.R_OK | os.X_OK):
         raise SubmissionPathError(f"{path}: permission denied")
     nested = path / spec.root
@@ -58,14 +73,37 @@ def inspect(root: Path, spec: Submission) -> SubmissionFiles:
     files = _python_files(root)
     problems: list[Finding] = []
     if len(files) > MAX_FILES:
-        problems.append(Finding(path=".", code="too-many-files", severity="error", message=f"more than {MAX_FILES} Python files; only the first {MAX_FILES} are checked"))
+        problems.append(
+            Finding(
+                path=".",
+                code="too-many-files",
+                severity="error",
+                message=f"more than {MAX_FILES} Python files; only the first {MAX_FILES} are checked",
+            )
+        )
         files = files[:MAX_FILES]
     for required in spec.required:
         if not (root / required).is_file():
-            where = f"{spec.root.rstrip('/')}/{required}" if spec.root not in ("", ".") else required
-            problems.append(Finding(path=required, code="missing-file", severity="error", message=f"required file {where} is missing"))
+            where = (
+                f"{spec.root.rstrip('/')}/{required}" if spec.root not in ("", ".") else required
+            )
+            problems.append(
+                Finding(
+                    path=required,
+                    code="missing-file",
+                    severity="error",
+                    message=f"required file {where} is missing",
+                )
+            )
     if not files:
-        problems.append(Finding(path=".", code="empty-submission", severity="error", message="the submission has no Python files"))
+        problems.append(
+            Finding(
+                path=".",
+                code="empty-submission",
+                severity="error",
+                message="the submission has no Python files",
+            )
+        )
     problems.extend(problem for name in files if (problem := _check_source(root, name)) is not None)
     return SubmissionFiles(root=root, files=tuple(files), problems=tuple(problems))
 
@@ -85,21 +123,45 @@ def _check_source(root: Path, name: str) -> Finding | None:
     path = root / name
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            return Finding(path=name, code="file-too-large", severity="error", message=f"larger than {MAX_FILE_BYTES // 1024} KiB; is it generated?")
+            return Finding(
+                path=name,
+                code="file-too-large",
+                severity="error",
+                message=f"larger than {MAX_FILE_BYTES // 1024} KiB; is it generated?",
+            )
         raw = path.read_bytes()
     except OSError as exc:
-        return Finding(path=name, code="unreadable", severity="error", message=f"cannot read: {exc.strerror}")
+        return Finding(
+            path=name, code="unreadable", severity="error", message=f"cannot read: {exc.strerror}"
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return Finding(path=name, line=line, code="not-utf8", severity="error", message=f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")
+        return Finding(
+            path=name,
+            line=line,
+            code="not-utf8",
+            severity="error",
+            message=f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+        )
     if not text.strip() and name.rsplit("/", 1)[-1] != "__init__.py":
-        return Finding(path=name, line=1, code="empty-file", severity="warning", message="the file is empty")
+        return Finding(
+            path=name, line=1, code="empty-file", severity="warning", message="the file is empty"
+        )
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SyntaxWarning for odd escapes is the linter's business
+            warnings.simplefilter(
+                "ignore"
+            )  # SyntaxWarning for odd escapes is the linter's business
             ast.parse(text, filename=name)
     except SyntaxError as exc:
-        return Finding(path=name, line=exc.lineno, col=exc.offset, code="syntax-error", severity="error", message=f"syntax error: {exc.msg}")
+        return Finding(
+            path=name,
+            line=exc.lineno,
+            col=exc.offset,
+            code="syntax-error",
+            severity="error",
+            message=f"syntax error: {exc.msg}",
+        )
     return None

@@ -10,9 +10,15 @@ from datetime import datetime
 from typing import Any
 
 from grader.results import CriterionResult, Finding, TestResult
-from grader.rubric import ComplexityCriterion, Criterion, LintCriterion, SecurityCriterion, TypesCriterion
+from grader.rubric import (
+    ComplexityCriterion,
+    Criterion,
+    LintCriterion,
+    SecurityCriterion,
+    TypesCriterion,
+)
 from grader.rubric_loader import LoadedRubric
-from grader.sandbox import Command, RunOutput, Workspace
+from grader.sandbox import Command, RunOutput, StepDir, Workspace
 from grader.scoring import Points
 from grader.submission import SubmissionFiles
 
@@ -34,12 +40,18 @@ class CheckContext:
     show_hidden: bool
     """Show hidden tests' names and messages (instructors only)."""
 
-    def command(self, *argv: str, cwd: str = "submission", student_code: bool = False, env: dict[str, str] | None = None) -> Command:
+    def command(
+        self,
+        *argv: str,
+        cwd: StepDir = "submission",
+        student_code: bool = False,
+        env: dict[str, str] | None = None,
+    ) -> Command:
         """A step with the rubric's timeout."""
         return Command(
             argv=argv,
             timeout=float(self.loaded.rubric.limits.timeout),
-            cwd=cwd,  # type: ignore[arg-type]  # checked by Command's Literal at the call sites
+            cwd=cwd,
             runs_student_code=student_code,
             env=env or {},
         )
@@ -75,7 +87,35 @@ def load_json(text: str, tool: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         first = text.strip().splitlines()[0][:200] if text.strip() else "(no output)"
-        raise ToolOutputError(f"{tool} did not print JSON ({exc.msg} at line {exc.lineno}); it printed: {first}") from None
+        raise ToolOutputError(
+            f"{tool} did not print JSON ({exc.msg} at line {exc.lineno}); it printed: {first}"
+        ) from None
+
+
+def plural(count: int, noun: str) -> str:
+    """``plural(1, "error")`` -> ``1 error``; ``plural(3, "error")`` -> ``3 errors``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def checked_run(
+    ctx: CheckContext,
+    tool: str,
+    argv: tuple[str, ...],
+    ok_exits: tuple[int, ...],
+    cwd: StepDir = "submission",
+) -> RunOutput:
+    """Run a grading tool; raise ``ToolOutputError`` when it did not finish or failed.
+
+    Static tools only read the student's code, so their failure is the
+    grader's, never the student's.
+    """
+    run = ctx.workspace.run(ctx.command(*argv, cwd=cwd))
+    if run.timed_out or run.exit_code not in ok_exits:
+        status = (
+            "did not finish" if run.exit_code is None else f"failed (exit code {run.exit_code})"
+        )
+        raise ToolOutputError(f"{tool} {status}: {first_line(run)}")
+    return run
 
 
 def first_line(run: RunOutput) -> str:
@@ -114,7 +154,13 @@ def result(
     )
 
 
-def failed(criterion: Criterion, summary: str, *, tool_fault: bool = False, tests: Iterable[TestResult] = ()) -> CriterionResult:
+def failed(
+    criterion: Criterion,
+    summary: str,
+    *,
+    tool_fault: bool = False,
+    tests: Iterable[TestResult] = (),
+) -> CriterionResult:
     """A criterion that could not be graded: 0 points, and why.
 
     ``tool_fault`` marks the grader's own failure (a tool crashed or printed
@@ -129,7 +175,8 @@ def failed(criterion: Criterion, summary: str, *, tool_fault: bool = False, test
         max_score=criterion.points,
         status="tool_error" if tool_fault else "error",
         summary=summary,
-        explanation="could not be graded: 0" + (" (provisional: the grader failed, not your code)" if tool_fault else ""),
+        explanation="could not be graded: 0"
+        + (" (provisional: the grader failed, not your code)" if tool_fault else ""),
         tests=tuple(tests),
         hint=None if tool_fault else criterion.hint,
         learn_more=None if tool_fault else criterion.learn_more,

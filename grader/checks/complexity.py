@@ -9,7 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from grader.checks.base import CheckContext, ToolOutputError, failed, first_line, load_json, relative_path, result, select_files
+from grader.checks.base import (
+    CheckContext,
+    ToolOutputError,
+    checked_run,
+    failed,
+    load_json,
+    plural,
+    relative_path,
+    result,
+    select_files,
+)
 from grader.results import CriterionResult, Finding
 from grader.rubric import RANK_ORDER, ComplexityCriterion
 from grader.scoring import deduction
@@ -35,7 +45,14 @@ def parse_cc(stdout: str, files: Iterable[str], max_rank: str) -> list[Finding]:
     for reported, blocks in data.items():
         path = relative_path(reported, known)
         if isinstance(blocks, dict):  # {"error": "..."}: radon could not parse the file
-            findings.append(Finding(path=path, code="not-measured", severity="info", message=f"radon could not measure this file: {blocks.get('error', '?')}"))
+            findings.append(
+                Finding(
+                    path=path,
+                    code="not-measured",
+                    severity="info",
+                    message=f"radon could not measure this file: {blocks.get('error', '?')}",
+                )
+            )
             continue
         findings.extend(_cc_finding(path, block, max_rank) for block in _functions(blocks))
     return sorted(findings, key=lambda f: (f.path, f.line or 0))
@@ -57,7 +74,11 @@ def _functions(blocks: Any) -> Iterable[dict[str, Any]]:
 def _cc_finding(path: str, block: dict[str, Any], max_rank: str) -> Finding:
     try:
         rank = str(block["rank"])
-        name = f"{block['classname']}.{block['name']}" if block.get("classname") else str(block["name"])
+        name = (
+            f"{block['classname']}.{block['name']}"
+            if block.get("classname")
+            else str(block["name"])
+        )
         too_complex = RANK_ORDER.get(rank, 0) > RANK_ORDER[max_rank]
         return Finding(
             path=path,
@@ -88,7 +109,14 @@ def parse_mi(stdout: str, files: Iterable[str], minimum: float | None) -> list[F
             raise ToolOutputError(f"radon mi printed an entry without a number: {exc}") from None
         low = minimum is not None and index < minimum
         if low:
-            findings.append(Finding(path=path, code="mi-low", severity="error", message=f"maintainability index {index:.1f} is below {minimum:g}"))
+            findings.append(
+                Finding(
+                    path=path,
+                    code="mi-low",
+                    severity="error",
+                    message=f"maintainability index {index:.1f} is below {minimum:g}",
+                )
+            )
     return findings
 
 
@@ -98,24 +126,52 @@ def run_complexity(criterion: ComplexityCriterion, ctx: CheckContext) -> Criteri
     if not files:
         return failed(criterion, "no Python files to measure")
     try:
-        cc_run = ctx.workspace.run(ctx.command(*cc_command(files), cwd="grader"))
-        if cc_run.exit_code != 0:
-            return failed(criterion, f"radon cc failed: {first_line(cc_run)}", tool_fault=True)
-        findings = parse_cc(cc_run.stdout, files, criterion.max_rank)
-        if criterion.min_maintainability is not None:
-            mi_run = ctx.workspace.run(ctx.command(*mi_command(files), cwd="grader"))
-            if mi_run.exit_code != 0:
-                return failed(criterion, f"radon mi failed: {first_line(mi_run)}", tool_fault=True)
-            findings += parse_mi(mi_run.stdout, files, criterion.min_maintainability)
+        findings = _radon_findings(criterion, ctx, files)
     except ToolOutputError as exc:
         return failed(criterion, str(exc), tool_fault=True)
     violations = [finding for finding in findings if finding.severity == "error"]
     functions = [finding for finding in findings if finding.code.startswith("cc-")]
-    worst = max((finding.code[3:] for finding in functions), key=lambda rank: RANK_ORDER.get(rank, 0), default="A")
     points = deduction(criterion.points, criterion.per_violation, len(violations), "violation")
-    summary = f"{len(functions)} functions, worst rank {worst} (allowed: {criterion.max_rank})"
+    shown = [
+        finding
+        for finding in findings
+        if finding.severity == "error" or finding.code == "not-measured"
+    ]
+    metrics = {"violations": float(len(violations)), "functions": float(len(functions))}
+    return result(
+        criterion,
+        points,
+        _complexity_summary(criterion, functions, violations),
+        findings=shown,
+        metrics=metrics,
+    )
+
+
+def _radon_findings(
+    criterion: ComplexityCriterion, ctx: CheckContext, files: list[str]
+) -> list[Finding]:
+    cc_run = checked_run(ctx, "radon cc", cc_command(files), ok_exits=(0,), cwd="grader")
+    findings = parse_cc(cc_run.stdout, files, criterion.max_rank)
+    if criterion.min_maintainability is not None:
+        mi_run = checked_run(ctx, "radon mi", mi_command(files), ok_exits=(0,), cwd="grader")
+        findings += parse_mi(mi_run.stdout, files, criterion.min_maintainability)
+    return findings
+
+
+def _complexity_summary(
+    criterion: ComplexityCriterion, functions: list[Finding], violations: list[Finding]
+) -> str:
+    worst = max(
+        (finding.code[3:] for finding in functions),
+        key=lambda rank: RANK_ORDER.get(rank, 0),
+        default="A",
+    )
+    summary = (
+        f"{plural(len(functions), 'function')}, worst rank {worst} (allowed: {criterion.max_rank})"
+    )
     if criterion.min_maintainability is not None:
         low = sum(1 for finding in violations if finding.code == "mi-low")
-        summary += f"; {low} file{'s' if low != 1 else ''} below maintainability {criterion.min_maintainability:g}"
-    shown = [finding for finding in findings if finding.severity == "error" or finding.code == "not-measured"]
-    return result(criterion, points, summary, findings=shown, metrics={"violations": float(len(violations)), "functions": float(len(functions))})
+        summary += (
+            f"; {plural(low, 'file')} below maintainability {criterion.min_maintainability:g}"
+        )
+    return summary

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from grader.checks.base import RESULT_FILE_LIMIT, CheckContext, ToolOutputError, failed, first_line, load_json, result, timed_out_summary
+from grader.checks.base import (
+    RESULT_FILE_LIMIT,
+    CheckContext,
+    ToolOutputError,
+    checked_run,
+    failed,
+    first_line,
+    load_json,
+    result,
+    timed_out_summary,
+)
 from grader.results import CriterionResult, Finding
 from grader.rubric import CoverageCriterion
 from grader.scoring import Points, proportional
@@ -36,7 +46,13 @@ def parse_coverage(raw: bytes) -> tuple[float, list[Finding]]:
     try:
         percent = float(data["totals"]["percent_covered"])
         findings = [
-            Finding(path=name, line=entry["missing_lines"][0], code="not-covered", severity="info", message=f"{len(entry['missing_lines'])} lines not run by your tests: {_ranges(entry['missing_lines'])}")
+            Finding(
+                path=name,
+                line=entry["missing_lines"][0],
+                code="not-covered",
+                severity="info",
+                message=f"{len(entry['missing_lines'])} lines not run by your tests: {_ranges(entry['missing_lines'])}",
+            )
             for name, entry in sorted(data["files"].items())
             if entry.get("missing_lines")
         ]
@@ -59,39 +75,90 @@ def _ranges(lines: list[int]) -> str:
     return ", ".join(spans)
 
 
+def coverage_run_command(criterion: CoverageCriterion, rc: str) -> tuple[str, ...]:
+    """The student's tests under coverage, with the grader's rcfile and pytest ini."""
+    pytest = (
+        "-m",
+        "pytest",
+        "-c",
+        "../grader/pytest.ini",
+        "--rootdir",
+        ".",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--no-header",
+    )
+    return (
+        "python",
+        "-m",
+        "coverage",
+        "run",
+        f"--rcfile=../{rc}",
+        *pytest,
+        criterion.tests.strip("/"),
+    )
+
+
 def run_coverage(criterion: CoverageCriterion, ctx: CheckContext) -> CriterionResult:
     """Run the student's tests under coverage and score the percent covered."""
     tests = criterion.tests.strip("/")
-    own_tests = [name for name in ctx.submission.files if name.startswith(tests + "/") or name == tests]
-    if not own_tests:
+    if not any(name.startswith(tests + "/") for name in ctx.submission.files):
         return failed(criterion, f"no tests found in {tests}/: add test_*.py files there")
     rc = f"grader/coveragerc-{criterion.id}"
-    report = f"out/coverage-{criterion.id}.json"
     ctx.workspace.write_text(rc, coveragerc(criterion))
     env = {"PYTHONPATH": ".", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    run = ctx.workspace.run(ctx.command(
-        "python", "-m", "coverage", "run", f"--rcfile=../{rc}", "-m", "pytest", "-c", "../grader/pytest.ini",
-        "--rootdir", ".", "-p", "no:cacheprovider", "-q", "--no-header", tests, student_code=True, env=env,
-    ))
+    run = ctx.workspace.run(
+        ctx.command(*coverage_run_command(criterion, rc), student_code=True, env=env)
+    )
     stopped = timed_out_summary(run, "your tests")
     if stopped:
         return failed(criterion, stopped)
     if run.exit_code == PYTEST_NO_TESTS_EXIT:
         return failed(criterion, f"pytest found no tests in {tests}/")
-    json_run = ctx.workspace.run(ctx.command("python", "-m", "coverage", "json", f"--rcfile=../{rc}", "-o", f"../{report}", "-q"))
-    raw = ctx.workspace.read_bytes(report, RESULT_FILE_LIMIT)
-    if json_run.exit_code != 0 or raw is None:
-        return failed(criterion, f"coverage could not write its report: {first_line(json_run)}", tool_fault=True)
     try:
-        percent, findings = parse_coverage(raw)
+        percent, findings = _coverage_report(criterion, ctx, rc)
     except ToolOutputError as exc:
         return failed(criterion, str(exc), tool_fault=True)
+    return _scored(
+        criterion, percent, findings, own_tests_pass=run.exit_code == 0, failure=first_line(run)
+    )
+
+
+def _coverage_report(
+    criterion: CoverageCriterion, ctx: CheckContext, rc: str
+) -> tuple[float, list[Finding]]:
+    report = f"out/coverage-{criterion.id}.json"
+    checked_run(
+        ctx,
+        "coverage json",
+        ("python", "-m", "coverage", "json", f"--rcfile=../{rc}", "-o", f"../{report}", "-q"),
+        ok_exits=(0,),
+    )
+    raw = ctx.workspace.read_bytes(report, RESULT_FILE_LIMIT)
+    if raw is None:
+        raise ToolOutputError("coverage wrote no readable JSON report")
+    return parse_coverage(raw)
+
+
+def _scored(
+    criterion: CoverageCriterion,
+    percent: float,
+    findings: list[Finding],
+    *,
+    own_tests_pass: bool,
+    failure: str,
+) -> CriterionResult:
     summary = f"your tests cover {percent:.1f}% of your code (target {criterion.min_percent:g}%)"
-    metrics = {"percent_covered": round(percent, 2), "own_tests_pass": float(run.exit_code == 0)}
-    if run.exit_code != 0 and criterion.require_passing:
-        points = Points(0.0, "your own tests do not all pass, and coverage counts only when they do: 0")
-        return result(criterion, points, summary + f"; some of your tests fail: {first_line(run)}", findings=findings, metrics=metrics)
-    points = proportional(criterion.points, percent, criterion.min_percent)
-    if run.exit_code != 0:
+    metrics = {"percent_covered": round(percent, 2), "own_tests_pass": float(own_tests_pass)}
+    if own_tests_pass:
+        points = proportional(criterion.points, percent, criterion.min_percent)
+    elif criterion.require_passing:
+        points = Points(
+            0.0, "your own tests do not all pass, and coverage counts only when they do: 0"
+        )
+        summary += f"; some of your tests fail: {failure}"
+    else:
+        points = proportional(criterion.points, percent, criterion.min_percent)
         summary += "; some of your tests fail"
     return result(criterion, points, summary, findings=findings, metrics=metrics)

@@ -5,18 +5,42 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from grader.checks.base import CheckContext, ToolOutputError, failed, first_line, load_json, relative_path, result, select_files
+from grader.checks.base import (
+    CheckContext,
+    ToolOutputError,
+    checked_run,
+    failed,
+    load_json,
+    plural,
+    relative_path,
+    result,
+    select_files,
+)
 from grader.results import CriterionResult, Finding
 from grader.rubric import LintCriterion
 from grader.scoring import deduction
 
-RUFF_ERROR_EXIT = 2
-
 
 def lint_command(criterion: LintCriterion, files: Iterable[str]) -> tuple[str, ...]:
     """``ruff check`` isolated from any configuration, with ``noqa`` comments ignored."""
-    argv = ["python", "-m", "ruff", "check", "--isolated", "--no-cache", "--ignore-noqa", "--exit-zero"]
-    argv += ["--output-format", "json", "--target-version", "py311", "--select", ",".join(criterion.select)]
+    argv = [
+        "python",
+        "-m",
+        "ruff",
+        "check",
+        "--isolated",
+        "--no-cache",
+        "--ignore-noqa",
+        "--exit-zero",
+    ]
+    argv += [
+        "--output-format",
+        "json",
+        "--target-version",
+        "py311",
+        "--select",
+        ",".join(criterion.select),
+    ]
     if criterion.ignore:
         argv += ["--ignore", ",".join(criterion.ignore)]
     return (*argv, "--", *files)
@@ -28,7 +52,10 @@ def parse_ruff(stdout: str, files: Iterable[str]) -> list[Finding]:
     if not isinstance(data, list):
         raise ToolOutputError("ruff printed JSON that is not a list of violations")
     known = list(files)
-    return sorted((_finding(item, known) for item in data), key=lambda f: (f.path, f.line or 0, f.col or 0, f.code))
+    return sorted(
+        (_finding(item, known) for item in data),
+        key=lambda f: (f.path, f.line or 0, f.col or 0, f.code),
+    )
 
 
 def _finding(item: Any, files: list[str]) -> Finding:
@@ -51,13 +78,13 @@ def run_lint(criterion: LintCriterion, ctx: CheckContext) -> CriterionResult:
     files = select_files(criterion, ctx.submission.files)
     if not files:
         return failed(criterion, "no Python files to lint")
-    run = ctx.workspace.run(ctx.command(*lint_command(criterion, files)))
-    if run.timed_out or run.exit_code == RUFF_ERROR_EXIT or run.exit_code is None:
-        return failed(criterion, f"ruff failed: {first_line(run)}", tool_fault=True)
     try:
+        run = checked_run(ctx, "ruff", lint_command(criterion, files), ok_exits=(0,))
         findings = parse_ruff(run.stdout, files)
     except ToolOutputError as exc:
         return failed(criterion, str(exc), tool_fault=True)
     points = deduction(criterion.points, criterion.per_violation, len(findings), "violation")
-    summary = f"{len(findings)} violation{'s' if len(findings) != 1 else ''} of {', '.join(criterion.select)} in {len(files)} file{'s' if len(files) != 1 else ''}"
-    return result(criterion, points, summary, findings=findings, metrics={"violations": float(len(findings))})
+    summary = f"{plural(len(findings), 'violation')} of {', '.join(criterion.select)} in {plural(len(files), 'file')}"
+    return result(
+        criterion, points, summary, findings=findings, metrics={"violations": float(len(findings))}
+    )

@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from grader.checks.base import CheckContext, ToolOutputError, failed, first_line, load_json, relative_path, result, select_files
+from grader.checks.base import (
+    CheckContext,
+    ToolOutputError,
+    checked_run,
+    failed,
+    load_json,
+    plural,
+    relative_path,
+    result,
+    select_files,
+)
 from grader.results import CriterionResult, Finding
 from grader.rubric import SEVERITY_ORDER, SecurityCriterion
 from grader.scoring import threshold_findings
@@ -30,7 +40,14 @@ def parse_bandit(stdout: str, files: Iterable[str], criterion: SecurityCriterion
     findings = [_finding(item, known, criterion) for item in data["results"]]
     for error in data.get("errors") or []:
         name = relative_path(str(error.get("filename", "?")), known)
-        findings.append(Finding(path=name, code="not-scanned", severity="info", message=f"bandit could not scan this file: {error.get('reason', 'unknown reason')}"))
+        findings.append(
+            Finding(
+                path=name,
+                code="not-scanned",
+                severity="info",
+                message=f"bandit could not scan this file: {error.get('reason', 'unknown reason')}",
+            )
+        )
     return sorted(findings, key=lambda f: (f.path, f.line or 0, f.code))
 
 
@@ -38,7 +55,10 @@ def _finding(item: Any, files: list[str], criterion: SecurityCriterion) -> Findi
     try:
         severity = str(item["issue_severity"]).lower()
         confidence = str(item["issue_confidence"]).lower()
-        counts = SEVERITY_ORDER.get(severity, 0) >= SEVERITY_ORDER[criterion.fail_on] and SEVERITY_ORDER.get(confidence, 0) >= SEVERITY_ORDER[criterion.min_confidence]
+        counts = (
+            SEVERITY_ORDER.get(severity, 0) >= SEVERITY_ORDER[criterion.fail_on]
+            and SEVERITY_ORDER.get(confidence, 0) >= SEVERITY_ORDER[criterion.min_confidence]
+        )
         return Finding(
             path=relative_path(str(item["filename"]), files),
             line=item.get("line_number"),
@@ -56,15 +76,27 @@ def run_security(criterion: SecurityCriterion, ctx: CheckContext) -> CriterionRe
     files = select_files(criterion, ctx.submission.files)
     if not files:
         return failed(criterion, "no Python files to scan")
-    run = ctx.workspace.run(ctx.command(*security_command(criterion, files)))
-    if run.timed_out or run.exit_code not in (0, BANDIT_ISSUES_EXIT):
-        return failed(criterion, f"bandit failed: {first_line(run)}", tool_fault=True)
     try:
+        run = checked_run(
+            ctx, "bandit", security_command(criterion, files), ok_exits=(0, BANDIT_ISSUES_EXIT)
+        )
         findings = parse_bandit(run.stdout, files, criterion)
     except ToolOutputError as exc:
         return failed(criterion, str(exc), tool_fault=True)
     counted = sum(1 for finding in findings if finding.severity == "error")
     points = threshold_findings(criterion.points, criterion.per_finding, counted, criterion.fail_on)
-    below = sum(1 for finding in findings if finding.code != "not-scanned" and finding.severity == "info")
-    summary = f"{counted} finding{'s' if counted != 1 else ''} of {criterion.fail_on} severity or above" + (f", {below} below the threshold" if below else "")
-    return result(criterion, points, summary, findings=findings, metrics={"findings": float(counted)})
+    return result(
+        criterion,
+        points,
+        _security_summary(criterion, findings, counted),
+        findings=findings,
+        metrics={"findings": float(counted)},
+    )
+
+
+def _security_summary(criterion: SecurityCriterion, findings: list[Finding], counted: int) -> str:
+    below = sum(
+        1 for finding in findings if finding.code != "not-scanned" and finding.severity == "info"
+    )
+    summary = f"{plural(counted, 'finding')} of {criterion.fail_on} severity or above"
+    return summary + (f", {below} below the threshold" if below else "")

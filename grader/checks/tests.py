@@ -8,13 +8,21 @@ pytest configuration (``-c``), and fenced off from the student's
 from __future__ import annotations
 
 import ast
-import xml.etree.ElementTree as ET  # noqa: S405 - parses only pytest's own JUnit output, sized-capped
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.checks.base import RESULT_FILE_LIMIT, CheckContext, ToolOutputError, failed, first_line, result, timed_out_summary
-from grader.results import Outcome, TestResult
+from grader.checks.base import (
+    RESULT_FILE_LIMIT,
+    CheckContext,
+    ToolOutputError,
+    failed,
+    first_line,
+    result,
+    timed_out_summary,
+)
+from grader.results import CriterionResult, Outcome, TestResult
 from grader.rubric import TestsCriterion, Visibility
 from grader.scoring import WeightedOutcome, override_for, share_passed
 
@@ -41,13 +49,36 @@ class JUnitCase:
         return self.outcome == "error" and not self.module
 
 
-def tests_command(criterion: TestsCriterion, test_dir: str, junit: str, test_timeout: int) -> tuple[str, ...]:
+def tests_command(
+    criterion: TestsCriterion, test_dir: str, junit: str, test_timeout: int
+) -> tuple[str, ...]:
     """pytest on the hidden tests with the submission importable from the working folder."""
     return (
-        "python", "-m", "pytest", "-c", f"../{PYTEST_INI}", "--rootdir", "../grader",
-        "--confcutdir", f"../{test_dir}", "-p", "no:cacheprovider", "-p", "pytest_timeout",
-        "--timeout", str(test_timeout), "--continue-on-collection-errors", "-q", "--no-header", "-rN", "--tb=short",
-        "--junitxml", f"../{junit}", "-o", "junit_family=xunit2", f"../{test_dir}",
+        "python",
+        "-m",
+        "pytest",
+        "-c",
+        f"../{PYTEST_INI}",
+        "--rootdir",
+        "../grader",
+        "--confcutdir",
+        f"../{test_dir}",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "pytest_timeout",
+        "--timeout",
+        str(test_timeout),
+        "--continue-on-collection-errors",
+        "-q",
+        "--no-header",
+        "-rN",
+        "--tb=short",
+        "--junitxml",
+        f"../{junit}",
+        "-o",
+        "junit_family=xunit2",
+        f"../{test_dir}",
     )
 
 
@@ -94,10 +125,17 @@ def count_tests(source: str) -> int:
         return 1
     count = 0
     for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test"):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith(
+            "test"
+        ):
             count += 1
         elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
-            count += sum(1 for item in node.body if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name.startswith("test"))
+            count += sum(
+                1
+                for item in node.body
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+                and item.name.startswith("test")
+            )
     return max(count, 1)
 
 
@@ -129,9 +167,20 @@ def graded_tests(
         weight = override.weight if override else 1.0
         if case.collection_error:
             weight *= static_counts.get(name.split(" ", 1)[0], 1)
-        visibility: Visibility = (override.visibility if override and override.visibility else criterion.visibility)
+        visibility: Visibility = (
+            override.visibility if override and override.visibility else criterion.visibility
+        )
         hidden = visibility == "hidden" or (visibility == "after_due" and hidden_now)
-        reported.append(TestResult(name=name, outcome=case.outcome, message=case.message, duration=round(case.duration, 3), weight=weight, hidden=hidden))
+        reported.append(
+            TestResult(
+                name=name,
+                outcome=case.outcome,
+                message=case.message,
+                duration=round(case.duration, 3),
+                weight=weight,
+                hidden=hidden,
+            )
+        )
         outcomes.append(WeightedOutcome(name=name, weight=weight, passed=case.outcome == "passed"))
     return reported, outcomes
 
@@ -139,7 +188,12 @@ def graded_tests(
 def _static_counts(tests_path: Path) -> dict[str, int]:
     files = [tests_path] if tests_path.is_file() else sorted(tests_path.rglob("test*.py"))
     base = tests_path.parent if tests_path.is_file() else tests_path
-    return {path.relative_to(base).as_posix(): count_tests(path.read_text(encoding="utf-8", errors="replace")) for path in files}
+    return {
+        path.relative_to(base).as_posix(): count_tests(
+            path.read_text(encoding="utf-8", errors="replace")
+        )
+        for path in files
+    }
 
 
 def run_tests(criterion: TestsCriterion, ctx: CheckContext) -> CriterionResult:
@@ -151,29 +205,49 @@ def run_tests(criterion: TestsCriterion, ctx: CheckContext) -> CriterionResult:
     limits = ctx.loaded.rubric.limits
     ctx.workspace.add_tree(source, test_dir if source.is_dir() else f"{test_dir}/{source.name}")
     try:
-        command = ctx.command(*tests_command(criterion, test_dir, junit, limits.test_timeout), student_code=True, env={"PYTHONPATH": ".", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
+        command = ctx.command(
+            *tests_command(criterion, test_dir, junit, limits.test_timeout),
+            student_code=True,
+            env={"PYTHONPATH": ".", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
+        )
         run = ctx.workspace.run(command)
     finally:
         ctx.workspace.remove(test_dir)
     xml = ctx.workspace.read_bytes(junit, RESULT_FILE_LIMIT)
     if xml is None:
         stopped = timed_out_summary(run, "the tests")
-        return failed(criterion, stopped or f"pytest ended without a report (exit code {run.exit_code}): {first_line(run)}")
+        return failed(
+            criterion,
+            stopped
+            or f"pytest ended without a report (exit code {run.exit_code}): {first_line(run)}",
+        )
     try:
         cases = parse_junit(xml)
     except ToolOutputError as exc:
         return failed(criterion, str(exc), tool_fault=True)
     if not cases:
-        return failed(criterion, f"no tests ran (pytest exit code {run.exit_code}): {first_line(run)}", tool_fault=True)
+        return failed(
+            criterion,
+            f"no tests ran (pytest exit code {run.exit_code}): {first_line(run)}",
+            tool_fault=True,
+        )
     late = ctx.loaded.rubric.late
     hidden_now = late is None or ctx.now < late.due
-    tests, outcomes = graded_tests(cases, criterion, prefix=folder, static_counts=_static_counts(source), hidden_now=hidden_now)
+    tests, outcomes = graded_tests(
+        cases, criterion, prefix=folder, static_counts=_static_counts(source), hidden_now=hidden_now
+    )
     if not ctx.show_hidden:
         tests = _redact(tests)
     points = share_passed(criterion.points, outcomes)
     passed = sum(1 for test in tests if test.outcome == "passed")
     summary = f"{passed} of {len(tests)} tests passed"
-    return result(criterion, points, summary, tests=tests, metrics={"passed": float(passed), "total": float(len(tests))})
+    return result(
+        criterion,
+        points,
+        summary,
+        tests=tests,
+        metrics={"passed": float(passed), "total": float(len(tests))},
+    )
 
 
 def _redact(tests: list[TestResult]) -> list[TestResult]:

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import Any
 
-from grader.checks.base import CheckContext, ToolOutputError, failed, first_line, relative_path, result, select_files
+from grader.checks.base import (
+    CheckContext,
+    ToolOutputError,
+    checked_run,
+    failed,
+    first_line,
+    plural,
+    relative_path,
+    result,
+    select_files,
+)
 from grader.results import CriterionResult, Finding
 from grader.rubric import TypesCriterion
 from grader.scoring import deduction
@@ -15,7 +26,9 @@ MYPY_CONFIG = "grader/mypy.ini"
 MYPY_CONFIG_TEXT = "[mypy]\n# The grader's own configuration: passing it explicitly stops mypy reading the student's.\n"
 
 
-def types_command(criterion: TypesCriterion, files: Iterable[str], cache_dir: str | None) -> tuple[str, ...]:
+def types_command(
+    criterion: TypesCriterion, files: Iterable[str], cache_dir: str | None
+) -> tuple[str, ...]:
     """``mypy`` with JSON output; ``--config-file`` keeps the student's mypy.ini/pyproject out."""
     argv = ["python", "-m", "mypy", "--config-file", f"../{MYPY_CONFIG}", "--output", "json"]
     argv += ["--no-error-summary", "--show-column-numbers", "--show-error-codes", "--no-pretty"]
@@ -36,20 +49,26 @@ def parse_mypy(stdout: str, files: Iterable[str]) -> list[Finding]:
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
-            findings.append(
-                Finding(
-                    path=relative_path(str(item["file"]), known),
-                    line=item.get("line") if (item.get("line") or 0) > 0 else None,
-                    col=item["column"] + 1 if (item.get("column") or -1) >= 0 else None,
-                    code=item.get("code") or "error",
-                    message=str(item["message"]) + (f" ({item['hint']})" if item.get("hint") else ""),
-                    severity="error" if item.get("severity") == "error" else "info",
-                )
-            )
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ToolOutputError(f"mypy printed something other than JSON on line {number}: {line[:200]!r} ({exc})") from None
+            findings.append(_mypy_finding(json.loads(line), known))
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+            raise ToolOutputError(
+                f"mypy printed something other than JSON on line {number}: {line[:200]!r} ({exc})"
+            ) from None
     return findings
+
+
+def _mypy_finding(item: dict[str, Any], files: list[str]) -> Finding:
+    line = item.get("line")
+    column = item.get("column")  # 0-based in mypy's JSON, unlike its text output
+    hint = f" ({item['hint']})" if item.get("hint") else ""
+    return Finding(
+        path=relative_path(str(item["file"]), files),
+        line=line if isinstance(line, int) and line > 0 else None,
+        col=column + 1 if isinstance(column, int) and column >= 0 else None,
+        code=item.get("code") or "error",
+        message=str(item["message"]) + hint,
+        severity="error" if item.get("severity") == "error" else "info",
+    )
 
 
 def parse_blocking(stderr: str, files: Iterable[str]) -> list[Finding]:
@@ -63,7 +82,9 @@ def parse_blocking(stderr: str, files: Iterable[str]) -> list[Finding]:
     for line in stderr.splitlines():
         name, sep, message = line.partition(": error: ")
         if sep and name in known:
-            findings.append(Finding(path=name, code="blocking", message=message.strip(), severity="error"))
+            findings.append(
+                Finding(path=name, code="blocking", message=message.strip(), severity="error")
+            )
     return findings
 
 
@@ -72,19 +93,28 @@ def run_types(criterion: TypesCriterion, ctx: CheckContext) -> CriterionResult:
     files = select_files(criterion, ctx.submission.files)
     if not files:
         return failed(criterion, "no Python files to type-check")
-    run = ctx.workspace.run(ctx.command(*types_command(criterion, files, ctx.workspace.cache_dir("mypy"))))
-    if run.timed_out or run.exit_code is None:
-        return failed(criterion, f"mypy did not finish: {first_line(run)}", tool_fault=True)
     try:
-        findings = parse_mypy(run.stdout, files)
+        findings = _mypy_findings(criterion, ctx, files)
     except ToolOutputError as exc:
         return failed(criterion, str(exc), tool_fault=True)
-    if run.exit_code == MYPY_BLOCKING_EXIT and not findings:
-        findings = parse_blocking(run.stderr, files)
     errors = [finding for finding in findings if finding.severity == "error"]
-    if run.exit_code != 0 and not errors:
-        return failed(criterion, f"mypy failed (exit code {run.exit_code}): {first_line(run)}", tool_fault=True)
     points = deduction(criterion.points, criterion.per_error, len(errors), "error")
     mode = "mypy --strict" if criterion.strict else "mypy"
-    summary = f"{len(errors)} {mode} error{'s' if len(errors) != 1 else ''} in {len(files)} file{'s' if len(files) != 1 else ''}"
-    return result(criterion, points, summary, findings=findings, metrics={"errors": float(len(errors))})
+    summary = f"{plural(len(errors), mode + ' error')} in {plural(len(files), 'file')}"
+    return result(
+        criterion, points, summary, findings=findings, metrics={"errors": float(len(errors))}
+    )
+
+
+def _mypy_findings(criterion: TypesCriterion, ctx: CheckContext, files: list[str]) -> list[Finding]:
+    """mypy's findings; exit 1 means type errors, 2 a blocking error in the student's code or a crash."""
+    argv = types_command(criterion, files, ctx.workspace.cache_dir("mypy"))
+    run = checked_run(ctx, "mypy", argv, ok_exits=(0, 1, MYPY_BLOCKING_EXIT))
+    findings = parse_mypy(run.stdout, files)
+    if run.exit_code == MYPY_BLOCKING_EXIT and not findings:
+        findings = parse_blocking(run.stderr, files)
+    if run.exit_code != 0 and not any(finding.severity == "error" for finding in findings):
+        raise ToolOutputError(
+            f"mypy failed (exit code {run.exit_code}) without naming an error: {first_line(run)}"
+        )
+    return findings
