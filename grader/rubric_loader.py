@@ -100,7 +100,7 @@ def load_model(path: Path, model: type[M]) -> tuple[M, bytes, _PositionIndex]:
     text = _decode(path, raw)
     data, index = _parse_yaml(path, text)
     problems = [
-        _problem(path, index, loc, f"key {loc[-1]!r} appears twice; the second would win")
+        _problem(path, index, loc, f"key {loc[-1]!r} appears twice; the second would win", key=True)
         for loc, _ in index.duplicates
     ]
     try:

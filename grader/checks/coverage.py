@@ -15,7 +15,6 @@ from grader.checks.base import (
     ToolOutputError,
     checked_run,
     failed,
-    first_line,
     load_json,
     result,
     timed_out_summary,
@@ -44,7 +43,9 @@ def parse_coverage(raw: bytes) -> tuple[float, list[Finding]]:
     """Total percent covered and one ``info`` finding per file with missed lines."""
     data: Any = load_json(raw.decode("utf-8", errors="replace"), "coverage json")
     try:
-        percent = float(data["totals"]["percent_covered"])
+        totals = data["totals"]
+        # coverage calls nothing measured 100%; for grading, nothing measured is nothing covered
+        percent = float(totals["percent_covered"]) if totals["num_statements"] else 0.0
         findings = [
             Finding(
                 path=name,
@@ -75,20 +76,14 @@ def _ranges(lines: list[int]) -> str:
     return ", ".join(spans)
 
 
-def coverage_run_command(criterion: CoverageCriterion, rc: str) -> tuple[str, ...]:
-    """The student's tests under coverage, with the grader's rcfile and pytest ini."""
+def coverage_run_command(
+    criterion: CoverageCriterion, rc: str, test_timeout: int
+) -> tuple[str, ...]:
+    """The student's tests under coverage, with the grader's rcfile and pytest ini, and a per-test timeout."""
     pytest = (
-        "-m",
-        "pytest",
-        "-c",
-        "../grader/pytest.ini",
-        "--rootdir",
-        ".",
-        "-p",
-        "no:cacheprovider",
-        "-q",
-        "--no-header",
-    )
+        "-m", "pytest", "-c", "../grader/pytest.ini", "--rootdir", ".", "-p", "no:cacheprovider",
+        "-p", "pytest_timeout", "--timeout", str(test_timeout), "-q", "--no-header",
+    )  # fmt: skip
     return (
         "python",
         "-m",
@@ -109,7 +104,11 @@ def run_coverage(criterion: CoverageCriterion, ctx: CheckContext) -> CriterionRe
     ctx.workspace.write_text(rc, coveragerc(criterion))
     env = {"PYTHONPATH": ".", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     run = ctx.workspace.run(
-        ctx.command(*coverage_run_command(criterion, rc), student_code=True, env=env)
+        ctx.command(
+            *coverage_run_command(criterion, rc, ctx.loaded.rubric.limits.test_timeout),
+            student_code=True,
+            env=env,
+        )
     )
     stopped = timed_out_summary(run, "your tests")
     if stopped:
@@ -121,8 +120,18 @@ def run_coverage(criterion: CoverageCriterion, ctx: CheckContext) -> CriterionRe
     except ToolOutputError as exc:
         return failed(criterion, str(exc), tool_fault=True)
     return _scored(
-        criterion, percent, findings, own_tests_pass=run.exit_code == 0, failure=first_line(run)
+        criterion,
+        percent,
+        findings,
+        own_tests_pass=run.exit_code == 0,
+        failure=_last_line(run.stdout),
     )
+
+
+def _last_line(text: str) -> str:
+    """pytest's closing summary, e.g. ``1 failed, 3 passed in 0.05s``."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "(no output)"
 
 
 def _coverage_report(
@@ -132,7 +141,17 @@ def _coverage_report(
     checked_run(
         ctx,
         "coverage json",
-        ("python", "-m", "coverage", "json", f"--rcfile=../{rc}", "-o", f"../{report}", "-q"),
+        (
+            "python",
+            "-m",
+            "coverage",
+            "json",
+            f"--rcfile=../{rc}",
+            "-o",
+            f"../{report}",
+            "-q",
+            "--ignore-errors",
+        ),
         ok_exits=(0,),
     )
     raw = ctx.workspace.read_bytes(report, RESULT_FILE_LIMIT)

@@ -8,6 +8,7 @@ pytest configuration (``-c``), and fenced off from the student's
 from __future__ import annotations
 
 import ast
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from grader.checks.base import (
     ToolOutputError,
     failed,
     first_line,
+    plural,
     result,
     timed_out_summary,
 )
@@ -28,6 +30,10 @@ from grader.scoring import WeightedOutcome, override_for, share_passed
 
 PYTEST_INI = "grader/pytest.ini"
 PYTEST_INI_TEXT = "[pytest]\n# The grader's own configuration: with -c, the student's pytest settings are never read.\n"
+WORKSPACE_PATH = re.compile(r"(?:[^\s\"'(]*/)?(?:submission|grader/tests-[\w-]+)/")
+"""Where the sandbox keeps the code and the hidden tests: noise in a message, so it is cut."""
+IMPORT_FAILED = " (could not be imported)"
+"""Appended to the name of a test file pytest could not import."""
 MESSAGE_LIMIT = 2000
 """Characters of a failure message kept in the report."""
 
@@ -112,8 +118,13 @@ def _case(element: ET.Element) -> JUnitCase:
 def _message(child: ET.Element) -> str:
     text = child.get("message") or ""
     detail = (child.text or "").strip()
+    if text == "collection failure":
+        # pytest's own import machinery fills the traceback; its "E " lines say what went wrong
+        errors = [line[1:].strip() for line in detail.splitlines() if line.startswith("E ")]
+        detail = "\n".join(errors) or detail
     if detail and detail not in text:
         text = f"{text}\n{detail}" if text else detail
+    text = WORKSPACE_PATH.sub("", text)
     return text[:MESSAGE_LIMIT] + (" [cut]" if len(text) > MESSAGE_LIMIT else "")
 
 
@@ -143,7 +154,7 @@ def display_name(case: JUnitCase, prefix: str) -> str:
     """``tests-correctness.test_records`` + ``test_x`` -> ``test_records.py::test_x``."""
     if case.collection_error:
         module = case.name.removeprefix(prefix + ".")
-        return module.replace(".", "/") + ".py (could not be imported)"
+        return module.replace(".", "/") + ".py" + IMPORT_FAILED
     parts = case.module.removeprefix(prefix + ".").split(".")
     classes = [part for part in parts if part[:1].isupper()]
     modules = [part for part in parts if not part[:1].isupper()]
@@ -196,58 +207,104 @@ def _static_counts(tests_path: Path) -> dict[str, int]:
     }
 
 
-def run_tests(criterion: TestsCriterion, ctx: CheckContext) -> CriterionResult:
-    """Copy the hidden tests in, run pytest, take them out again, and score the share passed."""
-    source = ctx.loaded.tests_path(criterion)
-    folder = f"tests-{criterion.id}"
-    test_dir = f"grader/{folder}"
-    junit = f"out/junit-{criterion.id}.xml"
-    limits = ctx.loaded.rubric.limits
-    ctx.workspace.add_tree(source, test_dir if source.is_dir() else f"{test_dir}/{source.name}")
-    try:
-        command = ctx.command(
-            *tests_command(criterion, test_dir, junit, limits.test_timeout),
-            student_code=True,
-            env={"PYTHONPATH": ".", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
-        )
-        run = ctx.workspace.run(command)
-    finally:
-        ctx.workspace.remove(test_dir)
+class _StepFailed(Exception):
+    """A pytest run that produced no usable report."""
+
+    def __init__(self, summary: str, *, tool_fault: bool) -> None:
+        super().__init__(summary)
+        self.summary = summary
+        self.tool_fault = tool_fault
+
+
+_PYTEST_ENV = {"PYTHONPATH": ".", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
+
+def _pytest_cases(
+    ctx: CheckContext, argv: tuple[str, ...], junit: str, what: str
+) -> list[JUnitCase]:
+    """Run one pytest session on the student's code and read its JUnit report."""
+    run = ctx.workspace.run(ctx.command(*argv, student_code=True, env=_PYTEST_ENV))
     xml = ctx.workspace.read_bytes(junit, RESULT_FILE_LIMIT)
     if xml is None:
-        stopped = timed_out_summary(run, "the tests")
-        return failed(
-            criterion,
+        stopped = timed_out_summary(run, what)
+        raise _StepFailed(
             stopped
-            or f"pytest ended without a report (exit code {run.exit_code}): {first_line(run)}",
+            or f"{what} ended without a report (exit code {run.exit_code}): {first_line(run)}",
+            tool_fault=False,
         )
     try:
         cases = parse_junit(xml)
     except ToolOutputError as exc:
-        return failed(criterion, str(exc), tool_fault=True)
+        raise _StepFailed(str(exc), tool_fault=True) from None
     if not cases:
-        return failed(
-            criterion,
-            f"no tests ran (pytest exit code {run.exit_code}): {first_line(run)}",
+        raise _StepFailed(
+            f"no tests ran in {what} (pytest exit code {run.exit_code}): {first_line(run)}",
             tool_fault=True,
         )
+    return cases
+
+
+def _hidden_cases(
+    criterion: TestsCriterion, ctx: CheckContext, source: Path, folder: str
+) -> list[JUnitCase]:
+    """The hidden tests enter the workspace for this step only."""
+    test_dir = f"grader/{folder}"
+    junit = f"out/junit-{criterion.id}.xml"
+    ctx.workspace.add_tree(source, test_dir if source.is_dir() else f"{test_dir}/{source.name}")
+    try:
+        argv = tests_command(criterion, test_dir, junit, ctx.loaded.rubric.limits.test_timeout)
+        return _pytest_cases(ctx, argv, junit, "the tests")
+    finally:
+        ctx.workspace.remove(test_dir)
+
+
+def student_tests_command(folder: str, junit: str, test_timeout: int) -> tuple[str, ...]:
+    """The student's own tests in a session of their own, so their conftest.py never sees the hidden ones."""
+    return (
+        "python", "-m", "pytest", "-c", f"../{PYTEST_INI}", "--rootdir", ".", "-p", "no:cacheprovider",
+        "-p", "pytest_timeout", "--timeout", str(test_timeout), "--continue-on-collection-errors",
+        "-q", "--no-header", "-rN", "--tb=short", "--junitxml", f"../{junit}", "-o", "junit_family=xunit2", folder,
+    )  # fmt: skip
+
+
+def run_tests(criterion: TestsCriterion, ctx: CheckContext) -> CriterionResult:
+    """Run the hidden tests (and the student's, if the rubric says so) and score the share passed."""
+    source = ctx.loaded.tests_path(criterion)
+    folder = f"tests-{criterion.id}"
     late = ctx.loaded.rubric.late
     hidden_now = late is None or ctx.now < late.due
-    tests, outcomes = graded_tests(
-        cases, criterion, prefix=folder, static_counts=_static_counts(source), hidden_now=hidden_now
-    )
+    try:
+        cases = _hidden_cases(criterion, ctx, source, folder)
+        tests, outcomes = graded_tests(
+            cases,
+            criterion,
+            prefix=folder,
+            static_counts=_static_counts(source),
+            hidden_now=hidden_now,
+        )
+        if criterion.student_tests:
+            junit = f"out/junit-{criterion.id}-student.xml"
+            argv = student_tests_command(
+                criterion.student_tests.strip("/"), junit, ctx.loaded.rubric.limits.test_timeout
+            )
+            own = _pytest_cases(ctx, argv, junit, "your tests")
+            visible = criterion.model_copy(update={"visibility": "visible", "per_test": {}})
+            own_tests, own_outcomes = graded_tests(
+                own, visible, prefix="", static_counts={}, hidden_now=False
+            )
+            tests, outcomes = tests + own_tests, outcomes + own_outcomes
+    except _StepFailed as exc:
+        return failed(criterion, exc.summary, tool_fault=exc.tool_fault)
     if not ctx.show_hidden:
         tests = _redact(tests)
     points = share_passed(criterion.points, outcomes)
     passed = sum(1 for test in tests if test.outcome == "passed")
+    metrics = {"passed": float(passed), "total": float(len(tests))}
     summary = f"{passed} of {len(tests)} tests passed"
-    return result(
-        criterion,
-        points,
-        summary,
-        tests=tests,
-        metrics={"passed": float(passed), "total": float(len(tests))},
-    )
+    unimportable = sum(1 for test in tests if test.name.endswith(IMPORT_FAILED))
+    if unimportable:
+        summary += f"; {plural(unimportable, 'test file')} could not import your code (all their tests count as failed)"
+    return result(criterion, points, summary, tests=tests, metrics=metrics)
 
 
 def _redact(tests: list[TestResult]) -> list[TestResult]:

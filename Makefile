@@ -1,0 +1,49 @@
+# One command to set up, one to check, one to test (see README).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+RUBRIC := rubrics/week01-generators
+
+.PHONY: install demo check test test-fast schema clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "grader needs Python 3.11 or newer"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+## Grade the week-1 reference, starter and samples, printing each report.
+demo: install
+	@for folder in $(RUBRIC)/reference $(RUBRIC)/starter $(RUBRIC)/samples/*/; do \
+		echo; echo "=== $$folder ==="; \
+		$(BIN)/grader grade $$folder --rubric $(RUBRIC)/rubric.yaml || exit $$?; \
+	done
+	@echo; echo "=== grader rubric check $(RUBRIC) ==="
+	$(BIN)/grader rubric check $(RUBRIC)
+
+## The grader's own code passes the checks it grades students with.
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check grader tests
+	$(BIN)/mypy
+	$(BIN)/bandit -q -c pyproject.toml -r grader
+	@out="$$($(BIN)/radon cc -n C -s grader)"; if [ -n "$$out" ]; then echo "radon: functions worse than rank B:"; echo "$$out"; exit 1; fi
+	$(BIN)/grader rubric validate rubrics/*/rubric.yaml
+	$(BIN)/grader rubric schema | diff -u rubrics/schema.json - || { echo "rubrics/schema.json is stale: run make schema"; exit 1; }
+
+schema: install
+	$(BIN)/grader rubric schema --out rubrics/schema.json
+
+test: check
+	$(BIN)/python -m pytest
+	$(BIN)/grader rubric check rubrics/*/
+
+## Unit tests only (no end-to-end runs of the real tools).
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow"
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis *.egg-info

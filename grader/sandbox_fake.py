@@ -1,0 +1,80 @@
+"""A sandbox that replays canned outputs for chosen tools and delegates the rest.
+
+For tests and for reproducing a bug report: wrap the local sandbox and make
+``mypy`` crash, or ``ruff`` print garbage, without breaking the real tools.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.rubric import Limits
+from grader.sandbox import Command, RunOutput, Sandbox, Workspace
+
+
+def tool_of(command: Command) -> str:
+    """``python -m ruff check ...`` -> ``ruff``; anything else -> its first word."""
+    argv = command.argv
+    if argv[:2] == ("python", "-m") and len(argv) > 2:
+        return argv[2]
+    return argv[0] if argv else ""
+
+
+@dataclass
+class ScriptedWorkspace:
+    """Delegates to a real workspace, except for the tools in ``scripted``."""
+
+    inner: Workspace
+    scripted: Mapping[str, RunOutput]
+    commands: list[Command] = field(default_factory=list)
+    """Every command asked for, in order."""
+
+    def run(self, command: Command) -> RunOutput:
+        """The canned output for a scripted tool, else the real run."""
+        self.commands.append(command)
+        canned = self.scripted.get(tool_of(command))
+        return canned if canned is not None else self.inner.run(command)
+
+    def add_tree(self, source: Path, dest: str) -> None:
+        """Delegated."""
+        self.inner.add_tree(source, dest)
+
+    def write_text(self, dest: str, text: str) -> None:
+        """Delegated."""
+        self.inner.write_text(dest, text)
+
+    def remove(self, dest: str) -> None:
+        """Delegated."""
+        self.inner.remove(dest)
+
+    def read_bytes(self, path: str, limit: int) -> bytes | None:
+        """Delegated."""
+        return self.inner.read_bytes(path, limit)
+
+    def cache_dir(self, tool: str) -> str | None:
+        """Delegated."""
+        return self.inner.cache_dir(tool)
+
+    def describe(self) -> dict[str, str]:
+        """The inner sandbox's description, marked as scripted."""
+        return {**self.inner.describe(), "scripted": ",".join(sorted(self.scripted))}
+
+
+@dataclass
+class ScriptedSandbox:
+    """Wraps a real sandbox; the workspaces it opens replay ``scripted`` outputs."""
+
+    inner: Sandbox
+    scripted: Mapping[str, RunOutput]
+    workspaces: list[ScriptedWorkspace] = field(default_factory=list)
+
+    @contextmanager
+    def open(self, submission: Path, limits: Limits) -> Iterator[ScriptedWorkspace]:
+        """Open the inner workspace and wrap it."""
+        with self.inner.open(submission, limits) as workspace:
+            scripted = ScriptedWorkspace(workspace, self.scripted)
+            self.workspaces.append(scripted)
+            yield scripted

@@ -1,0 +1,52 @@
+"""Shared fixtures: the week-1 rubric, a local sandbox with a warm tool cache, and copies of samples."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from grader.pipeline import GradeOptions, grade_submission
+from grader.results import Report
+from grader.rubric_loader import LoadedRubric, load_rubric
+from grader.sandbox_local import LocalSandbox
+
+ROOT = Path(__file__).resolve().parent.parent
+WEEK01 = ROOT / "rubrics" / "week01-generators"
+
+
+@pytest.fixture(scope="session")
+def week01() -> LoadedRubric:
+    """The week-1 rubric, loaded once."""
+    return load_rubric(WEEK01 / "rubric.yaml")
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> LocalSandbox:
+    """A local sandbox whose mypy cache is shared by the session's tests."""
+    return LocalSandbox(tmp_path_factory.mktemp("grader-cache"))
+
+
+@pytest.fixture
+def sample(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Copy a week-1 folder (``reference``, ``samples/partial``...) into a scratch folder to change it."""
+
+    copies = iter(range(1000))
+
+    def copy(name: str) -> Path:
+        target = tmp_path / f"{name.replace('/', '-')}-{next(copies)}"
+        shutil.copytree(WEEK01 / name, target)
+        return target
+
+    return copy
+
+
+def grade(path: Path, loaded: LoadedRubric, sandbox: LocalSandbox, **options: object) -> Report:
+    """Grade with the real tools."""
+    return grade_submission(path, loaded, sandbox, GradeOptions(**options))  # type: ignore[arg-type]
+
+
+def by_id(report: Report) -> dict[str, float]:
+    """Scores by criterion id."""
+    return {criterion.id: criterion.score for criterion in report.criteria}
