@@ -152,6 +152,7 @@ def _emit(text: str, out: Path | None) -> None:
         raise _fail(f"cannot write {out}: {exc.strerror}", EXIT_INPUT) from None
 
 
+@rubric_app.command("validate")
 def validate(
     paths: Annotated[
         list[Path], typer.Argument(help="Rubric files or folders holding rubric.yaml.")
