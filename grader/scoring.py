@@ -8,6 +8,7 @@ Scores are rounded to hundredths once, here, so reports never show 6.999999.
 from __future__ import annotations
 
 import fnmatch
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,20 +28,25 @@ def _round(value: float) -> float:
     return round(value + 0.0, 2)
 
 
+def plural(count: int, noun: str) -> str:
+    """``plural(1, "test")`` -> ``1 test``; ``plural(3, "test")`` -> ``3 tests``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def _num(value: float) -> str:
     """``10.0`` -> ``10``, ``2.5`` -> ``2.5``."""
     return f"{value:g}"
 
 
-def deduction(points: float, per_item: float, count: int, noun: str) -> Points:
+def deduction(points: float, per_item: float, count: int, noun: str, suffix: str = "") -> Points:
     """Full points minus ``per_item`` for each of ``count`` items, floored at 0."""
     score = _round(max(0.0, points - per_item * count))
     plural = noun if count == 1 else noun + "s"
     if count == 0:
-        return Points(score, f"no {noun}s: {_num(points)} of {_num(points)}")
+        return Points(score, f"no {noun}s{suffix}: {_num(points)} of {_num(points)}")
     return Points(
         score,
-        f"{_num(points)} - {_num(per_item)} x {count} {plural} = {_num(score)} (never below 0)",
+        f"{_num(points)} - {_num(per_item)} x {count} {plural}{suffix} = {_num(score)} (never below 0)",
     )
 
 
@@ -65,12 +71,12 @@ def override_for(name: str, overrides: Mapping[str, TestOverride]) -> TestOverri
 def share_passed(points: float, outcomes: Iterable[WeightedOutcome]) -> Points:
     """Points in proportion to the weight of the tests that passed."""
     outcomes = list(outcomes)
-    total = sum(outcome.weight for outcome in outcomes)
-    earned = sum(outcome.weight for outcome in outcomes if outcome.passed)
+    total = math.fsum(outcome.weight for outcome in outcomes)  # exact: order cannot change a score
+    earned = math.fsum(outcome.weight for outcome in outcomes if outcome.passed)
     passed = sum(1 for outcome in outcomes if outcome.passed)
     if total <= 0:
         return Points(0.0, "no graded tests ran: 0")
-    score = _round(points * earned / total)
+    score = _round(points * (earned / total))  # the ratio first: it never exceeds 1
     weighted = (
         ""
         if earned == passed and total == len(outcomes)
@@ -78,7 +84,7 @@ def share_passed(points: float, outcomes: Iterable[WeightedOutcome]) -> Points:
     )
     return Points(
         score,
-        f"{passed} of {len(outcomes)} tests passed{weighted}: {_num(points)} x {_num(earned)}/{_num(total)} = {_num(score)}",
+        f"{passed} of {plural(len(outcomes), 'test')} passed{weighted}: {_num(points)} x {_num(earned)}/{_num(total)} = {_num(score)}",
     )
 
 
@@ -92,7 +98,7 @@ def threshold_findings(
             f"no findings of {threshold} severity or above: {_num(points)} of {_num(points)}",
         )
     per = points if per_finding is None else per_finding
-    return deduction(points, per, count, f"finding at {threshold}+")
+    return deduction(points, per, count, "finding", suffix=f" of {threshold} severity or above")
 
 
 def proportional(points: float, value: float, target: float, unit: str = "%") -> Points:

@@ -22,7 +22,15 @@ RUBRIC = str(WEEK01 / "rubric.yaml")
 
 def grader(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/bin:/bin", "GRADER_CACHE_DIR": str(cache), "HOME": str(cache)}
-    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +42,17 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_json_report_has_the_versioned_shape(cache: Path, tmp_path: Path) -> None:
     """`--format json --out` writes grader.report/v1 with every documented field, and exits 0."""
     out = tmp_path / "report.json"
-    done = grader("grade", str(WEEK01 / "samples" / "partial"), "--rubric", RUBRIC, "--format", "json", "--out", str(out), cache=cache)
+    done = grader(
+        "grade",
+        str(WEEK01 / "samples" / "partial"),
+        "--rubric",
+        RUBRIC,
+        "--format",
+        "json",
+        "--out",
+        str(out),
+        cache=cache,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
     report = json.loads(out.read_text(encoding="utf-8"))
@@ -44,7 +62,9 @@ def test_json_report_has_the_versioned_shape(cache: Path, tmp_path: Path) -> Non
     assert len(report["rubric"]["sha256"]) == 64
     assert {"pytest", "ruff", "mypy", "bandit", "radon", "coverage"} <= set(report["tools"])
     for criterion in report["criteria"]:
-        assert {"id", "kind", "title", "score", "max_score", "summary", "findings", "tests"} <= set(criterion)
+        assert {"id", "kind", "title", "score", "max_score", "summary", "findings", "tests"} <= set(
+            criterion
+        )
         for finding in criterion["findings"]:
             assert {"path", "line", "col", "code", "message", "severity"} <= set(finding)
         for test in criterion["tests"]:
@@ -56,7 +76,9 @@ def test_json_report_has_the_versioned_shape(cache: Path, tmp_path: Path) -> Non
 @pytest.mark.slow
 def test_markdown_and_text_reports(cache: Path) -> None:
     """Markdown has the score table and details; text piped to a file carries no colour codes."""
-    markdown = grader("grade", str(WEEK01 / "samples" / "sloppy"), "-r", RUBRIC, "-f", "markdown", cache=cache)
+    markdown = grader(
+        "grade", str(WEEK01 / "samples" / "sloppy"), "-r", RUBRIC, "-f", "markdown", cache=cache
+    )
     assert markdown.returncode == 0, markdown.stderr
     assert "| | Criterion | Score | Summary |" in markdown.stdout
     assert "<details><summary><b>Lint (ruff)</b>" in markdown.stdout
@@ -70,13 +92,34 @@ def test_markdown_and_text_reports(cache: Path) -> None:
     ("args", "message"),
     [
         (["grade", "no/such/folder", "-r", RUBRIC], "no/such/folder: no such file or folder"),
-        (["grade", str(WEEK01 / "reference"), "-r", "no/rubric.yaml"], "no/rubric.yaml: no such file"),
-        (["grade", str(WEEK01 / "reference"), "-r", RUBRIC, "--submitted-at", "2026-12-08 10:00"], "has no time zone"),
-        (["grade", str(WEEK01 / "reference"), "-r", RUBRIC, "--submitted-at", "yesterday"], "not an ISO 8601 time"),
-        (["rubric", "validate", str(ROOT / "tests" / "golden" / "rubrics" / "bad.yaml")], "bad.yaml:4:5: criteria[0].pionts: unknown field 'pionts'; did you mean 'points'?"),
+        (
+            ["grade", str(WEEK01 / "reference"), "-r", "no/rubric.yaml"],
+            "no/rubric.yaml: no such file",
+        ),
+        (
+            [
+                "grade",
+                str(WEEK01 / "reference"),
+                "-r",
+                RUBRIC,
+                "--submitted-at",
+                "2026-12-08 10:00",
+            ],
+            "has no time zone",
+        ),
+        (
+            ["grade", str(WEEK01 / "reference"), "-r", RUBRIC, "--submitted-at", "yesterday"],
+            "not an ISO 8601 time",
+        ),
+        (
+            ["rubric", "validate", str(ROOT / "tests" / "golden" / "rubrics" / "bad.yaml")],
+            "bad.yaml:4:5: criteria[0].pionts: unknown field 'pionts'; did you mean 'points'?",
+        ),
     ],
 )
-def test_unusable_input_exits_2_with_a_clear_message(args: list[str], message: str, cache: Path) -> None:
+def test_unusable_input_exits_2_with_a_clear_message(
+    args: list[str], message: str, cache: Path
+) -> None:
     """Bad paths, rubrics and options exit 2 and say what is wrong, without a traceback."""
     done = grader(*args, cache=cache)
     assert done.returncode == 2, done.stdout + done.stderr
@@ -87,9 +130,14 @@ def test_unusable_input_exits_2_with_a_clear_message(args: list[str], message: s
 def test_rubric_validate_and_schema(cache: Path) -> None:
     """A valid rubric validates; the printed schema is the shipped one."""
     done = grader("rubric", "validate", str(WEEK01), cache=cache)
-    assert (done.returncode, done.stdout.strip().endswith("ok (6 criteria, 100 points)")) == (0, True)
+    assert (done.returncode, done.stdout.strip().endswith("ok (6 criteria, 100 points)")) == (
+        0,
+        True,
+    )
     schema = grader("rubric", "schema", cache=cache)
-    assert json.loads(schema.stdout) == json.loads((ROOT / "rubrics" / "schema.json").read_text(encoding="utf-8"))
+    assert json.loads(schema.stdout) == json.loads(
+        (ROOT / "rubrics" / "schema.json").read_text(encoding="utf-8")
+    )
 
 
 @pytest.mark.slow
@@ -98,7 +146,10 @@ def test_rubric_check_fails_a_folder_outside_its_band(cache: Path, tmp_path: Pat
     folder = tmp_path / "week01"
     shutil.copytree(WEEK01, folder)
     bands = (folder / "bands.yaml").read_text(encoding="utf-8")
-    (folder / "bands.yaml").write_text(bands.replace("samples/sloppy: {min: 55, max: 80}", "samples/sloppy: {min: 95, max: 100}"), encoding="utf-8")
+    (folder / "bands.yaml").write_text(
+        bands.replace("samples/sloppy: {min: 55, max: 80}", "samples/sloppy: {min: 95, max: 100}"),
+        encoding="utf-8",
+    )
     done = grader("rubric", "check", str(folder), cache=cache)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "FAIL samples/sloppy" in done.stdout
@@ -106,11 +157,19 @@ def test_rubric_check_fails_a_folder_outside_its_band(cache: Path, tmp_path: Pat
 
 
 @pytest.mark.slow
-def test_a_tool_failure_exits_3_after_writing_the_report(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_tool_failure_exits_3_after_writing_the_report(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """When a grading tool crashes the report is still printed, the failure named, and the exit code is 3."""
     crash = RunOutput(exit_code=2, stdout="", stderr="mypy: INTERNAL ERROR", duration=0.1)
-    monkeypatch.setattr(cli, "_sandbox", lambda kind, settings: ScriptedSandbox(LocalSandbox(tmp_path), {"mypy": crash}))
-    result = CliRunner().invoke(cli.app, ["grade", str(WEEK01 / "reference"), "-r", RUBRIC, "-f", "json"])
+    monkeypatch.setattr(
+        cli,
+        "_sandbox",
+        lambda kind, settings: ScriptedSandbox(LocalSandbox(tmp_path), {"mypy": crash}),
+    )
+    result = CliRunner().invoke(
+        cli.app, ["grade", str(WEEK01 / "reference"), "-r", RUBRIC, "-f", "json"]
+    )
     assert result.exit_code == 3
     report = json.loads(result.stdout)
     [types] = [c for c in report["criteria"] if c["id"] == "types"]

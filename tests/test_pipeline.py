@@ -61,19 +61,27 @@ def test_the_reference_scores_full_marks(week01: LoadedRubric, sandbox: LocalSan
     assert report.sandbox["kind"] == "local"
 
 
-def test_the_sloppy_sample_loses_points_on_each_quality_criterion(week01: LoadedRubric, sandbox: LocalSandbox) -> None:
+def test_the_sloppy_sample_loses_points_on_each_quality_criterion(
+    week01: LoadedRubric, sandbox: LocalSandbox
+) -> None:
     """Lint, types, security and complexity findings are located and cost points."""
     report = grade(WEEK01 / "samples" / "sloppy", week01, sandbox)
     criteria = {criterion.id: criterion for criterion in report.criteria}
     for name in ("style", "types", "security", "complexity"):
         assert criteria[name].score < criteria[name].max_score, name
         assert criteria[name].findings, name
-        assert all(finding.path and finding.line for finding in criteria[name].findings if finding.severity == "error")
+        assert all(
+            finding.path and finding.line
+            for finding in criteria[name].findings
+            if finding.severity == "error"
+        )
     assert {finding.code for finding in criteria["style"].findings} >= {"F401", "E722", "B006"}
     assert criteria["style"].hint and criteria["style"].learn_more
 
 
-def test_the_students_configuration_does_not_change_the_grade(week01: LoadedRubric, sandbox: LocalSandbox, sample) -> None:  # type: ignore[no-untyped-def]
+def test_the_students_configuration_does_not_change_the_grade(
+    week01: LoadedRubric, sandbox: LocalSandbox, sample
+) -> None:  # type: ignore[no-untyped-def]
     """pyproject.toml, setup.cfg, ruff.toml, mypy.ini, .bandit, radon.cfg, .coveragerc, pytest.ini and a
     result-forging conftest.py in the submission leave every criterion's score as it was."""
     plain = grade(sample("samples/sloppy"), week01, sandbox)
@@ -86,17 +94,24 @@ def test_the_students_configuration_does_not_change_the_grade(week01: LoadedRubr
     assert report.score < 100
 
 
-def test_noqa_and_nosec_comments_do_not_hide_findings(week01: LoadedRubric, sandbox: LocalSandbox, sample) -> None:  # type: ignore[no-untyped-def]
+def test_noqa_and_nosec_comments_do_not_hide_findings(
+    week01: LoadedRubric, sandbox: LocalSandbox, sample
+) -> None:  # type: ignore[no-untyped-def]
     """Suppression comments in the student's code are ignored."""
     folder = sample("reference")
     records = folder / "records.py"
-    records.write_text(records.read_text(encoding="utf-8") + "\nimport os  # noqa\nVALUE = eval('1')  # nosec\n", encoding="utf-8")
+    records.write_text(
+        records.read_text(encoding="utf-8") + "\nimport os  # noqa\nVALUE = eval('1')  # nosec\n",
+        encoding="utf-8",
+    )
     scores = by_id(grade(folder, week01, sandbox))
     assert scores["style"] < 10
     assert scores["security"] == 0
 
 
-def test_a_syntax_error_is_graded_and_explained(week01: LoadedRubric, sandbox: LocalSandbox, sample) -> None:  # type: ignore[no-untyped-def]
+def test_a_syntax_error_is_graded_and_explained(
+    week01: LoadedRubric, sandbox: LocalSandbox, sample
+) -> None:  # type: ignore[no-untyped-def]
     """A submission that does not parse gets a report: the problem located, the tests at 0."""
     folder = sample("reference")
     (folder / "records.py").write_text("def parse_records(lines:\n    pass\n", encoding="utf-8")
@@ -109,7 +124,9 @@ def test_a_syntax_error_is_graded_and_explained(week01: LoadedRubric, sandbox: L
     assert tests and all(test.outcome == "error" for test in tests)
 
 
-def test_a_file_that_is_not_utf8_is_graded_and_explained(week01: LoadedRubric, sandbox: LocalSandbox, sample) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_that_is_not_utf8_is_graded_and_explained(
+    week01: LoadedRubric, sandbox: LocalSandbox, sample
+) -> None:  # type: ignore[no-untyped-def]
     """A latin-1 file is named in the report; mypy's refusal is the student's error, not a tool failure."""
     folder = sample("reference")
     (folder / "notes.py").write_bytes(b"NAME = 'caf\xe9'\n")
@@ -121,7 +138,9 @@ def test_a_file_that_is_not_utf8_is_graded_and_explained(week01: LoadedRubric, s
     assert not report.platform_failed
 
 
-def test_an_empty_submission_scores_zero_everywhere(week01: LoadedRubric, sandbox: LocalSandbox, tmp_path: Path) -> None:
+def test_an_empty_submission_scores_zero_everywhere(
+    week01: LoadedRubric, sandbox: LocalSandbox, tmp_path: Path
+) -> None:
     """Nothing submitted earns nothing, including the quality criteria, and says why."""
     report = grade(tmp_path, week01, sandbox)
     assert report.score == 0
@@ -130,29 +149,47 @@ def test_an_empty_submission_scores_zero_everywhere(week01: LoadedRubric, sandbo
     assert all(criterion.summary for criterion in report.criteria)
 
 
-def test_missing_required_file_fails_the_tests_but_grades_the_rest(week01: LoadedRubric, sandbox: LocalSandbox, sample) -> None:  # type: ignore[no-untyped-def]
+def test_missing_required_file_fails_the_tests_but_grades_the_rest(
+    week01: LoadedRubric, sandbox: LocalSandbox, sample
+) -> None:  # type: ignore[no-untyped-def]
     """Renaming records.py loses the hidden tests, and the report names the missing file."""
     folder = sample("reference")
     (folder / "records.py").rename(folder / "record.py")
     report = grade(folder, week01, sandbox)
-    assert any(p.code == "missing-file" and p.path == "records.py" for p in report.submission.problems)
+    assert any(
+        p.code == "missing-file" and p.path == "records.py" for p in report.submission.problems
+    )
     assert by_id(report)["correctness"] == 0
     assert by_id(report)["style"] == 10
 
 
-def test_an_endless_test_times_out_per_test_and_others_still_count(sandbox: LocalSandbox, sample, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_endless_test_times_out_per_test_and_others_still_count(
+    sandbox: LocalSandbox, sample, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     """An infinite loop in one function fails its test by timeout; the other tests are graded."""
     rubric = tmp_path / "rubric"
     shutil.copytree(WEEK01 / "tests", rubric / "tests")
-    text = (WEEK01 / "rubric.yaml").read_text(encoding="utf-8").replace("test_timeout: 10", "test_timeout: 2")
+    text = (
+        (WEEK01 / "rubric.yaml")
+        .read_text(encoding="utf-8")
+        .replace("test_timeout: 10", "test_timeout: 2")
+    )
     (rubric / "rubric.yaml").write_text(text, encoding="utf-8")
     loaded = load_rubric(rubric / "rubric.yaml")
     folder = sample("reference")
     source = (folder / "records.py").read_text(encoding="utf-8")
-    (folder / "records.py").write_text(source.replace("def top_n(", "def top_n(*_a, **_k):\n    while True:\n        pass\n\n\ndef _old_top_n("), encoding="utf-8")
+    (folder / "records.py").write_text(
+        source.replace(
+            "def top_n(",
+            "def top_n(*_a, **_k):\n    while True:\n        pass\n\n\ndef _old_top_n(",
+        ),
+        encoding="utf-8",
+    )
     report = grade(folder, loaded, sandbox)
     tests = report.criteria[0].tests
-    timed_out = [test for test in tests if test.outcome == "failed" and "Timeout" in (test.message or "")]
+    timed_out = [
+        test for test in tests if test.outcome == "failed" and "Timeout" in (test.message or "")
+    ]
     assert timed_out
     assert any(test.outcome == "passed" for test in tests)
     assert 0 < by_id(report)["correctness"] < 60
@@ -162,37 +199,59 @@ def test_hidden_tests_withhold_names_and_messages(sandbox: LocalSandbox, tmp_pat
     """With visibility hidden, students see outcomes only; instructors can ask for everything."""
     rubric = tmp_path / "rubric"
     shutil.copytree(WEEK01 / "tests", rubric / "tests")
-    text = (WEEK01 / "rubric.yaml").read_text(encoding="utf-8").replace("visibility: visible", "visibility: hidden")
+    text = (
+        (WEEK01 / "rubric.yaml")
+        .read_text(encoding="utf-8")
+        .replace("visibility: visible", "visibility: hidden")
+    )
     (rubric / "rubric.yaml").write_text(text, encoding="utf-8")
     loaded = load_rubric(rubric / "rubric.yaml")
     partial = WEEK01 / "samples" / "partial"
     student = grade(partial, loaded, sandbox).criteria[0]
     failing = [test for test in student.tests if test.outcome != "passed"]
-    assert failing and all(test.name.startswith("hidden test") and test.message is None for test in failing)
+    assert failing and all(
+        test.name.startswith("hidden test") and test.message is None for test in failing
+    )
     instructor = grade(partial, loaded, sandbox, show_hidden=True).criteria[0]
     assert any(test.message for test in instructor.tests)
     assert student.score == instructor.score
 
 
-def test_the_late_policy_is_applied_from_the_submission_time(week01: LoadedRubric, sandbox: LocalSandbox) -> None:
+def test_the_late_policy_is_applied_from_the_submission_time(
+    week01: LoadedRubric, sandbox: LocalSandbox
+) -> None:
     """Two days late loses 20%; past the last day scores 0."""
     due = week01.rubric.late.due  # type: ignore[union-attr]
-    two_days = grade(WEEK01 / "reference", week01, sandbox, submitted_at=due.replace(day=due.day + 1, hour=12) if due.day < 28 else due)
+    two_days = grade(
+        WEEK01 / "reference",
+        week01,
+        sandbox,
+        submitted_at=due.replace(day=due.day + 1, hour=12) if due.day < 28 else due,
+    )
     assert two_days.late is not None
     assert (two_days.late.days_late, two_days.score) == (1, 90)
-    too_late = grade(WEEK01 / "reference", week01, sandbox, submitted_at=datetime(2027, 1, 1, tzinfo=UTC))
+    too_late = grade(
+        WEEK01 / "reference", week01, sandbox, submitted_at=datetime(2027, 1, 1, tzinfo=UTC)
+    )
     assert too_late.late is not None and not too_late.late.accepted
     assert too_late.score == 0
 
 
-def test_a_tool_that_prints_garbage_is_the_platforms_failure(week01: LoadedRubric, tmp_path: Path) -> None:
+def test_a_tool_that_prints_garbage_is_the_platforms_failure(
+    week01: LoadedRubric, tmp_path: Path
+) -> None:
     """A crashing tool scores its criterion 0 provisionally, flags the platform, and the rest is graded."""
-    crash = RunOutput(exit_code=2, stdout="", stderr="ruff failed\n  Cause: internal error", duration=0.1)
+    crash = RunOutput(
+        exit_code=2, stdout="", stderr="ruff failed\n  Cause: internal error", duration=0.1
+    )
     garbage = RunOutput(exit_code=0, stdout="<html>not json</html>", stderr="", duration=0.1)
     sandbox = ScriptedSandbox(LocalSandbox(tmp_path / "cache"), {"ruff": crash, "bandit": garbage})
     report = grade_submission(WEEK01 / "reference", week01, sandbox, GradeOptions())
     criteria = {criterion.id: criterion for criterion in report.criteria}
     assert report.platform_failed
     assert criteria["style"].status == "tool_error" and "ruff failed" in criteria["style"].summary
-    assert criteria["security"].status == "tool_error" and "did not print JSON" in criteria["security"].summary
+    assert (
+        criteria["security"].status == "tool_error"
+        and "did not print JSON" in criteria["security"].summary
+    )
     assert criteria["correctness"].score == 60 and criteria["types"].score == 10

@@ -25,7 +25,9 @@ def check_golden(name: str, text: str) -> None:
     path = GOLDEN / name
     if UPDATE:
         path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8"), f"{name} changed; refresh with GRADER_UPDATE_GOLDEN=1 if intended"
+    assert text == path.read_text(encoding="utf-8"), (
+        f"{name} changed; refresh with GRADER_UPDATE_GOLDEN=1 if intended"
+    )
 
 
 @pytest.mark.parametrize(("fmt", "name"), [("text", "sloppy.txt"), ("markdown", "sloppy.md")])
@@ -46,7 +48,9 @@ def test_the_golden_report_shows_the_late_penalty_and_the_arithmetic(sloppy: Rep
     text = render(sloppy, "text")
     assert sloppy.late is not None and sloppy.late.days_late == 2
     assert "Late by 2 day(s): 20% deducted" in text
-    assert all(criterion.explanation in text for criterion in sloppy.criteria if criterion.lost_points)
+    assert all(
+        criterion.explanation in text for criterion in sloppy.criteria if criterion.lost_points
+    )
 
 
 def test_colour_is_only_used_when_asked(sloppy: Report) -> None:
@@ -67,9 +71,21 @@ def test_markdown_escapes_table_breaking_text(sloppy: Report) -> None:
 
 def test_markdown_stays_within_githubs_limit(sloppy: Report) -> None:
     """A report with thousands of findings is cut below GitHub's 65,536-character limit, and says so."""
-    findings = tuple(Finding(path=f"f{i}.py", line=i, code="E501", message="x" * 200, severity="error") for i in range(2000))
+    findings = tuple(
+        Finding(path=f"f{i}.py", line=i, code="E501", message="x" * 200, severity="error")
+        for i in range(2000)
+    )
     criteria = tuple(
-        CriterionResult(id=f"c{n}", kind="lint", title=f"Lint {n}", score=0, max_score=1, summary="many", explanation="1 - 1 x 2000 = 0", findings=findings)
+        CriterionResult(
+            id=f"c{n}",
+            kind="lint",
+            title=f"Lint {n}",
+            score=0,
+            max_score=1,
+            summary="many",
+            explanation="1 - 1 x 2000 = 0",
+            findings=findings,
+        )
         for n in range(40)
     )
     text = render_markdown(sloppy.model_copy(update={"criteria": criteria}))

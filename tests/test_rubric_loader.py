@@ -48,9 +48,14 @@ def test_the_week01_rubric_loads_with_its_digest() -> None:
 
 def test_a_misspelt_field_names_line_column_and_the_near_miss(tmp_path: Path) -> None:
     """`pionts` is reported at its own line and column, with `points` suggested."""
-    path = write(tmp_path, "id: demo\ntitle: Demo\ncriteria:\n  - id: style\n    kind: lint\n    pionts: 10\n")
+    path = write(
+        tmp_path,
+        "id: demo\ntitle: Demo\ncriteria:\n  - id: style\n    kind: lint\n    pionts: 10\n",
+    )
     found = problems(path)
-    assert f"{path}:6:5: criteria[0].pionts: unknown field 'pionts'; did you mean 'points'?" in found
+    assert (
+        f"{path}:6:5: criteria[0].pionts: unknown field 'pionts'; did you mean 'points'?" in found
+    )
     assert f"{path}:4:5: criteria[0]: missing required field 'points'" in found
 
 
@@ -65,9 +70,15 @@ def test_an_unknown_kind_suggests_the_nearest(tmp_path: Path) -> None:
 def test_a_bad_enum_value_is_located_and_suggested(tmp_path: Path) -> None:
     """A misspelt visibility points at the value and suggests the right word."""
     (tmp_path / "tests").mkdir()
-    path = write(tmp_path, "id: d\ntitle: D\ncriteria:\n  - id: t\n    kind: tests\n    points: 1\n    tests: tests\n    visibility: hiden\n")
+    path = write(
+        tmp_path,
+        "id: d\ntitle: D\ncriteria:\n  - id: t\n    kind: tests\n    points: 1\n    tests: tests\n    visibility: hiden\n",
+    )
     [message] = problems(path)
-    assert message == f"{path}:8:17: criteria[0].visibility: 'hiden' is not one of visible, hidden, after_due; did you mean 'hidden'?"
+    assert (
+        message
+        == f"{path}:8:17: criteria[0].visibility: 'hiden' is not one of visible, hidden, after_due; did you mean 'hidden'?"
+    )
 
 
 def test_nested_mappings_suggest_from_their_own_model(tmp_path: Path) -> None:
@@ -75,15 +86,27 @@ def test_nested_mappings_suggest_from_their_own_model(tmp_path: Path) -> None:
     (tmp_path / "tests").mkdir()
     text = "id: d\ntitle: D\nsubmission: {requierd: [a.py]}\ncriteria:\n  - id: t\n    kind: tests\n    points: 1\n    tests: tests\n    per_test:\n      '*lazy*': {wieght: 2}\n"
     found = problems(write(tmp_path, text))
-    assert any("submission.requierd: unknown field 'requierd'; did you mean 'required'?" in line for line in found)
-    assert any(":10:18: criteria[0].per_test.*lazy*.wieght: unknown field 'wieght'; did you mean 'weight'?" in line for line in found)
+    assert any(
+        "submission.requierd: unknown field 'requierd'; did you mean 'required'?" in line
+        for line in found
+    )
+    assert any(
+        ":10:18: criteria[0].per_test.*lazy*.wieght: unknown field 'wieght'; did you mean 'weight'?"
+        in line
+        for line in found
+    )
 
 
 def test_a_missing_test_folder_is_an_error_at_its_line(tmp_path: Path) -> None:
     """A `tests` path that does not exist beside the rubric is reported where it is written."""
-    path = write(tmp_path, "id: d\ntitle: D\ncriteria:\n  - id: t\n    kind: tests\n    points: 1\n    tests: nowhere/\n")
+    path = write(
+        tmp_path,
+        "id: d\ntitle: D\ncriteria:\n  - id: t\n    kind: tests\n    points: 1\n    tests: nowhere/\n",
+    )
     [message] = problems(path)
-    assert message.startswith(f"{path}:7:12: criteria[0].tests: test path 'nowhere/' does not exist")
+    assert message.startswith(
+        f"{path}:7:12: criteria[0].tests: test path 'nowhere/' does not exist"
+    )
 
 
 def test_duplicate_keys_are_reported_not_silently_overwritten(tmp_path: Path) -> None:
@@ -107,12 +130,23 @@ def test_duplicate_criterion_ids_are_rejected(tmp_path: Path) -> None:
         (b"id: caf\xe9\n", "not UTF-8 text (byte 0xe9)"),
         ("- just\n- a list\n", "Input should be a valid dictionary"),
         ("id: d\ntitle: D\ncriteria: []\n", "at least 1 item"),
-        ("id: d\ntitle: D\nlimits: {memory: lots}\ncriteria:\n  - {id: s, kind: lint, points: 1}\n", "limits.memory"),
-        ("id: d\ntitle: D\ncriteria:\n  - {id: s, kind: lint, points: -1}\n", "greater than or equal to 0"),
-        ("id: d\ntitle: D\ncriteria:\n  - {id: s, kind: lint, points: 1}\nlate: {due: 2026-12-01T00:00:00, penalty_per_day: 5, max_days: 1}\n", "timezone"),
+        (
+            "id: d\ntitle: D\nlimits: {memory: lots}\ncriteria:\n  - {id: s, kind: lint, points: 1}\n",
+            "limits.memory",
+        ),
+        (
+            "id: d\ntitle: D\ncriteria:\n  - {id: s, kind: lint, points: -1}\n",
+            "greater than or equal to 0",
+        ),
+        (
+            "id: d\ntitle: D\ncriteria:\n  - {id: s, kind: lint, points: 1}\nlate: {due: 2026-12-01T00:00:00, penalty_per_day: 5, max_days: 1}\n",
+            "timezone",
+        ),
     ],
 )
-def test_malformed_rubrics_get_a_clear_message(tmp_path: Path, content: str | bytes, expected: str) -> None:
+def test_malformed_rubrics_get_a_clear_message(
+    tmp_path: Path, content: str | bytes, expected: str
+) -> None:
     """Each kind of broken rubric raises RubricError naming the file and the problem."""
     path = write(tmp_path, content)
     found = problems(path)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -29,14 +28,20 @@ def submission(tmp_path: Path) -> Path:
 def test_steps_run_in_a_copy_and_cannot_change_the_original(submission: Path) -> None:
     """The student's folder is copied; writes land in the copy, which is removed afterwards."""
     with LocalSandbox().open(submission, LIMITS) as workspace:
-        run = workspace.run(python("import records, pathlib; print(records.VALUE); pathlib.Path('records.py').write_text('x')"))
+        run = workspace.run(
+            python(
+                "import records, pathlib; print(records.VALUE); pathlib.Path('records.py').write_text('x')"
+            )
+        )
         root = workspace.root
     assert (run.exit_code, run.stdout.strip()) == (0, "42")
     assert (submission / "records.py").read_text(encoding="utf-8") == "VALUE = 42\n"
     assert not root.exists()
 
 
-def test_the_host_environment_does_not_leak_in(submission: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_host_environment_does_not_leak_in(
+    submission: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A secret in the grader's environment is not visible to the student's code."""
     monkeypatch.setenv("GITHUB_TOKEN", "s3cret")
     with LocalSandbox().open(submission, LIMITS) as workspace:
@@ -85,7 +90,7 @@ def test_result_files_are_read_capped_and_links_refused(submission: Path, tmp_pa
     secret.write_text("host secret", encoding="utf-8")
     with LocalSandbox().open(submission, LIMITS) as workspace:
         workspace.write_text("out/result.txt", "ok")
-        os.symlink(secret, workspace.root / "out" / "link.txt")
+        (workspace.root / "out" / "link.txt").symlink_to(secret)
         assert workspace.read_bytes("out/result.txt", 10) == b"ok"
         assert workspace.read_bytes("out/result.txt", 1) is None
         assert workspace.read_bytes("out/link.txt", 100) is None
@@ -95,7 +100,11 @@ def test_result_files_are_read_capped_and_links_refused(submission: Path, tmp_pa
 def test_read_only_leftovers_are_still_removed(submission: Path) -> None:
     """Student code that makes its folders read-only cannot leave the workspace behind."""
     with LocalSandbox().open(submission, LIMITS) as workspace:
-        workspace.run(python("import os; os.makedirs('a/b'); open('a/b/f', 'w').close(); os.chmod('a/b', 0o500); os.chmod('a', 0o500)"))
+        workspace.run(
+            python(
+                "import os; os.makedirs('a/b'); open('a/b/f', 'w').close(); os.chmod('a/b', 0o500); os.chmod('a', 0o500)"
+            )
+        )
         root = workspace.root
     assert not root.exists()
 

@@ -46,7 +46,10 @@ def test_missing_required_files_are_named_with_the_root(tmp_path: Path) -> None:
     """A missing required file is reported as week01/records.py."""
     (tmp_path / "other.py").write_text("x = 1\n", encoding="utf-8")
     [problem] = inspect(tmp_path, SPEC).problems
-    assert (problem.code, problem.message) == ("missing-file", "required file week01/records.py is missing")
+    assert (problem.code, problem.message) == (
+        "missing-file",
+        "required file week01/records.py is missing",
+    )
 
 
 def test_an_empty_submission_is_reported(tmp_path: Path) -> None:

@@ -73,12 +73,18 @@ def select_files(criterion: StaticCriterion, files: Iterable[str]) -> list[str]:
 
 def relative_path(reported: str, files: Iterable[str]) -> str:
     """A tool's path for a file (absolute, or ``./x``, or ``../submission/x``) as the submission's."""
-    normalised = reported.replace("\\", "/")
+    normalised = reported.replace("\\", "/").removeprefix("./")
+    names = sorted(files, key=len, reverse=True)
+    # The workspace folder is always `submission/`: an exact match there beats a longer suffix,
+    # so `submission/records.py` does not swallow a top-level `records.py`.
+    for name in names:
+        if normalised == name or normalised.endswith("submission/" + name):
+            return name
     best = ""
-    for name in files:
-        if (normalised == name or normalised.endswith("/" + name)) and len(name) > len(best):
+    for name in names:
+        if normalised.endswith("/" + name) and len(name) > len(best):
             best = name
-    return best or normalised.removeprefix("./")
+    return best or normalised
 
 
 def load_json(text: str, tool: str) -> Any:
@@ -90,11 +96,6 @@ def load_json(text: str, tool: str) -> Any:
         raise ToolOutputError(
             f"{tool} did not print JSON ({exc.msg} at line {exc.lineno}); it printed: {first}"
         ) from None
-
-
-def plural(count: int, noun: str) -> str:
-    """``plural(1, "error")`` -> ``1 error``; ``plural(3, "error")`` -> ``3 errors``."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def checked_run(

@@ -15,14 +15,13 @@ from grader.checks.base import (
     checked_run,
     failed,
     load_json,
-    plural,
     relative_path,
     result,
     select_files,
 )
 from grader.results import CriterionResult, Finding
 from grader.rubric import RANK_ORDER, ComplexityCriterion
-from grader.scoring import deduction
+from grader.scoring import deduction, plural
 
 
 def cc_command(files: Iterable[str]) -> tuple[str, ...]:
@@ -59,15 +58,17 @@ def parse_cc(stdout: str, files: Iterable[str], max_rank: str) -> list[Finding]:
 
 
 def _functions(blocks: Any) -> Iterable[dict[str, Any]]:
-    """Functions and methods; a class's own figure is an aggregate and is skipped."""
+    """Functions and methods; a class's own figure is an aggregate and is skipped.
+
+    radon lists each method twice, inside its class and again at the top
+    level, so the top-level copy is the one counted.
+    """
     if not isinstance(blocks, list):
         raise ToolOutputError("radon cc printed a file entry that is not a list")
     for block in blocks:
         if not isinstance(block, dict):
             raise ToolOutputError("radon cc printed a block that is not an object")
-        if block.get("type") == "class":
-            yield from _functions(block.get("methods") or [])
-        else:
+        if block.get("type") != "class":
             yield block
 
 

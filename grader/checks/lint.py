@@ -11,14 +11,13 @@ from grader.checks.base import (
     checked_run,
     failed,
     load_json,
-    plural,
     relative_path,
     result,
     select_files,
 )
 from grader.results import CriterionResult, Finding
 from grader.rubric import LintCriterion
-from grader.scoring import deduction
+from grader.scoring import deduction, plural
 
 
 def lint_command(criterion: LintCriterion, files: Iterable[str]) -> tuple[str, ...]:

@@ -11,14 +11,13 @@ from grader.checks.base import (
     checked_run,
     failed,
     load_json,
-    plural,
     relative_path,
     result,
     select_files,
 )
 from grader.results import CriterionResult, Finding
 from grader.rubric import SEVERITY_ORDER, SecurityCriterion
-from grader.scoring import threshold_findings
+from grader.scoring import plural, threshold_findings
 
 BANDIT_ISSUES_EXIT = 1
 

@@ -20,13 +20,12 @@ from grader.checks.base import (
     ToolOutputError,
     failed,
     first_line,
-    plural,
     result,
     timed_out_summary,
 )
 from grader.results import CriterionResult, Outcome, TestResult
 from grader.rubric import TestsCriterion, Visibility
-from grader.scoring import WeightedOutcome, override_for, share_passed
+from grader.scoring import WeightedOutcome, override_for, plural, share_passed
 
 PYTEST_INI = "grader/pytest.ini"
 PYTEST_INI_TEXT = "[pytest]\n# The grader's own configuration: with -c, the student's pytest settings are never read.\n"

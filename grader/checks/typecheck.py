@@ -12,14 +12,13 @@ from grader.checks.base import (
     checked_run,
     failed,
     first_line,
-    plural,
     relative_path,
     result,
     select_files,
 )
 from grader.results import CriterionResult, Finding
 from grader.rubric import TypesCriterion
-from grader.scoring import deduction
+from grader.scoring import deduction, plural
 
 MYPY_BLOCKING_EXIT = 2
 MYPY_CONFIG = "grader/mypy.ini"
