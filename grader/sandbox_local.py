@@ -14,7 +14,7 @@ import os
 import shutil
 import signal
 import stat
-import subprocess  # nosec B404 - running tools is this module's job; argv lists only, no shell
+import subprocess
 import sys
 import tempfile
 import time
@@ -102,7 +102,8 @@ class LocalWorkspace:
         started = time.monotonic()
         with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
             try:
-                process = subprocess.Popen(  # nosec B603 - argv built by the grader, no shell
+                # An argv list built by the grader (see _argv), never a shell string.
+                process = subprocess.Popen(  # nosec B603
                     argv,
                     cwd=self.root / command.cwd,
                     env=self._env(command),

@@ -118,13 +118,17 @@ def _message(child: ET.Element) -> str:
     text = child.get("message") or ""
     detail = (child.text or "").strip()
     if text == "collection failure":
-        # pytest's own import machinery fills the traceback; its "E " lines say what went wrong
-        errors = [line[1:].strip() for line in detail.splitlines() if line.startswith("E ")]
-        detail = "\n".join(errors) or detail
+        detail = _error_lines(detail)
     if detail and detail not in text:
         text = f"{text}\n{detail}" if text else detail
     text = WORKSPACE_PATH.sub("", text)
     return text[:MESSAGE_LIMIT] + (" [cut]" if len(text) > MESSAGE_LIMIT else "")
+
+
+def _error_lines(traceback: str) -> str:
+    """pytest's import machinery fills a collection traceback; its ``E`` lines say what went wrong."""
+    errors = [line[1:].strip() for line in traceback.splitlines() if line.startswith("E ")]
+    return "\n".join(errors) or traceback
 
 
 def count_tests(source: str) -> int:
