@@ -6,14 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from support import WEEK01
 
-from grader.pipeline import GradeOptions, grade_submission
-from grader.results import Report
 from grader.rubric_loader import LoadedRubric, load_rubric
 from grader.sandbox_local import LocalSandbox
-
-ROOT = Path(__file__).resolve().parent.parent
-WEEK01 = ROOT / "rubrics" / "week01-generators"
 
 
 @pytest.fixture(scope="session")
@@ -40,13 +36,3 @@ def sample(tmp_path: Path):  # type: ignore[no-untyped-def]
         return target
 
     return copy
-
-
-def grade(path: Path, loaded: LoadedRubric, sandbox: LocalSandbox, **options: object) -> Report:
-    """Grade with the real tools."""
-    return grade_submission(path, loaded, sandbox, GradeOptions(**options))  # type: ignore[arg-type]
-
-
-def by_id(report: Report) -> dict[str, float]:
-    """Scores by criterion id."""
-    return {criterion.id: criterion.score for criterion in report.criteria}

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, WEEK01
+from support import ROOT, WEEK01
 from typer.testing import CliRunner
 
 from grader import cli

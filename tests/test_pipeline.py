@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import WEEK01, by_id, grade
+from support import WEEK01, by_id, grade
 
 from grader.pipeline import GradeOptions, grade_submission
 from grader.rubric_loader import LoadedRubric, load_rubric

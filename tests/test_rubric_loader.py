@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, WEEK01
+from support import ROOT, WEEK01
 
 from grader.cli import rubric_json_schema
 from grader.errors import RubricError

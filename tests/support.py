@@ -1,0 +1,23 @@
+"""Helpers the tests share: where the rubrics are, and grading with the real tools."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader.pipeline import GradeOptions, grade_submission
+from grader.results import Report
+from grader.rubric_loader import LoadedRubric
+from grader.sandbox import Sandbox
+
+ROOT = Path(__file__).resolve().parent.parent
+WEEK01 = ROOT / "rubrics" / "week01-generators"
+
+
+def grade(path: Path, loaded: LoadedRubric, sandbox: Sandbox, **options: object) -> Report:
+    """Grade with the real tools."""
+    return grade_submission(path, loaded, sandbox, GradeOptions(**options))  # type: ignore[arg-type]
+
+
+def by_id(report: Report) -> dict[str, float]:
+    """Scores by criterion id."""
+    return {criterion.id: criterion.score for criterion in report.criteria}
