@@ -52,6 +52,16 @@ def pytest_runtest_makereport(item, call):
 }
 
 
+def week01_variant(tmp_path: Path, old: str, new: str) -> LoadedRubric:
+    """The week-1 rubric with one setting changed, beside a copy of its hidden tests."""
+    rubric = tmp_path / "rubric"
+    shutil.copytree(WEEK01 / "tests", rubric / "tests")
+    text = (WEEK01 / "rubric.yaml").read_text(encoding="utf-8")
+    assert old in text
+    (rubric / "rubric.yaml").write_text(text.replace(old, new), encoding="utf-8")
+    return load_rubric(rubric / "rubric.yaml")
+
+
 def test_the_reference_scores_full_marks(week01: LoadedRubric, sandbox: LocalSandbox) -> None:
     """The reference solution earns every point, and the report records its provenance."""
     report = grade(WEEK01 / "reference", week01, sandbox)
@@ -167,15 +177,7 @@ def test_an_endless_test_times_out_per_test_and_others_still_count(
     sandbox: LocalSandbox, sample, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     """An infinite loop in one function fails its test by timeout; the other tests are graded."""
-    rubric = tmp_path / "rubric"
-    shutil.copytree(WEEK01 / "tests", rubric / "tests")
-    text = (
-        (WEEK01 / "rubric.yaml")
-        .read_text(encoding="utf-8")
-        .replace("test_timeout: 10", "test_timeout: 2")
-    )
-    (rubric / "rubric.yaml").write_text(text, encoding="utf-8")
-    loaded = load_rubric(rubric / "rubric.yaml")
+    loaded = week01_variant(tmp_path, "test_timeout: 10", "test_timeout: 2")
     folder = sample("reference")
     source = (folder / "records.py").read_text(encoding="utf-8")
     (folder / "records.py").write_text(
@@ -197,15 +199,7 @@ def test_an_endless_test_times_out_per_test_and_others_still_count(
 
 def test_hidden_tests_withhold_names_and_messages(sandbox: LocalSandbox, tmp_path: Path) -> None:
     """With visibility hidden, students see outcomes only; instructors can ask for everything."""
-    rubric = tmp_path / "rubric"
-    shutil.copytree(WEEK01 / "tests", rubric / "tests")
-    text = (
-        (WEEK01 / "rubric.yaml")
-        .read_text(encoding="utf-8")
-        .replace("visibility: visible", "visibility: hidden")
-    )
-    (rubric / "rubric.yaml").write_text(text, encoding="utf-8")
-    loaded = load_rubric(rubric / "rubric.yaml")
+    loaded = week01_variant(tmp_path, "visibility: visible", "visibility: hidden")
     partial = WEEK01 / "samples" / "partial"
     student = grade(partial, loaded, sandbox).criteria[0]
     failing = [test for test in student.tests if test.outcome != "passed"]
