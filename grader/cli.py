@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from grader import __version__
@@ -58,9 +59,26 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _sandbox(kind: SandboxKind, settings: Settings) -> LocalSandbox:
-    del kind  # only the local sandbox exists so far
-    return LocalSandbox(settings.cache_dir)
+def _settings() -> Settings:
+    """The environment's settings, or exit 2 naming each bad ``GRADER_*`` variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"GRADER_{'_'.join(map(str, error['loc'])).upper()}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise _fail(f"bad configuration: {problems}", EXIT_INPUT) from None
+
+
+def _sandbox(kind: SandboxKind | None, settings: Settings) -> LocalSandbox:
+    """The sandbox asked for, or the configured default (``GRADER_SANDBOX``)."""
+    chosen = kind or SandboxKind(settings.sandbox)
+    if chosen is SandboxKind.local:
+        return LocalSandbox(settings.cache_dir)
+    raise _fail(
+        f"unknown sandbox {chosen!r}", EXIT_INPUT
+    )  # unreachable while local is the only kind
 
 
 def _submitted_at(value: str | None) -> datetime | None:
@@ -100,11 +118,12 @@ def grade(
         typer.Option("--out", "-o", help="Write the report to this file instead of the terminal."),
     ] = None,
     sandbox: Annotated[
-        SandboxKind,
+        SandboxKind | None,
         typer.Option(
-            help="Where the code runs. local: a scratch copy and a subprocess with limits; FOR TRUSTED CODE ONLY (your own, or a reference), it does not contain hostile code."
+            help="Where the code runs (default: GRADER_SANDBOX, else local). local: a scratch copy and a subprocess with limits; FOR TRUSTED CODE ONLY (your own, or a reference), it does not contain hostile code.",
+            show_default=False,
         ),
-    ] = SandboxKind.local,
+    ] = None,
     submitted_at: Annotated[
         str | None,
         typer.Option(
@@ -116,7 +135,7 @@ def grade(
     ] = False,
 ) -> None:
     """Grade a submission and print the report (exit 0 whatever the score)."""
-    settings = Settings()
+    settings = _settings()
     options = GradeOptions(
         submitted_at=_submitted_at(submitted_at), show_hidden=show_hidden, workers=settings.workers
     )
@@ -201,11 +220,15 @@ def check(
         ),
     ],
     sandbox: Annotated[
-        SandboxKind, typer.Option(help="Where the code runs (local: trusted code only).")
-    ] = SandboxKind.local,
+        SandboxKind | None,
+        typer.Option(
+            help="Where the code runs (default: GRADER_SANDBOX, else local; local: trusted code only).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Grade each rubric's reference, starter and samples, and check each lands in its band."""
-    settings = Settings()
+    settings = _settings()
     outside = 0
     for folder in folders:
         typer.echo(f"{folder}:")

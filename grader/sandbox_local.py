@@ -9,6 +9,7 @@ sandbox.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import shutil
@@ -83,14 +84,16 @@ class LocalWorkspace:
         self.root = root
         self._limits = limits
         self._cache_root = cache_root
-        self._step = 0
+        self._steps = itertools.count(
+            1
+        )  # next() is atomic: criteria run steps from several threads
 
     def run(self, command: Command) -> RunOutput:
         """Run one step in its own process group; the group is killed when the step ends."""
-        self._step += 1
+        step = next(self._steps)
         out_dir = self.root / "out"
-        stdout_path = out_dir / f".step{self._step}.stdout"
-        stderr_path = out_dir / f".step{self._step}.stderr"
+        stdout_path = out_dir / f".step{step}.stdout"
+        stderr_path = out_dir / f".step{step}.stderr"
         argv = [
             sys.executable,
             "-I",

@@ -127,6 +127,27 @@ def test_unusable_input_exits_2_with_a_clear_message(
     assert "Traceback" not in done.stderr
 
 
+def test_bad_configuration_exits_2_naming_the_variable(cache: Path) -> None:
+    """An invalid GRADER_* variable is reported by name, without a traceback."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(cache),
+        "GRADER_SANDBOX": "kubernetes",
+        "GRADER_WORKERS": "0",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "grade", str(WEEK01 / "reference"), "-r", RUBRIC],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 2
+    message = " ".join(done.stderr.split())
+    assert "GRADER_SANDBOX" in message and "GRADER_WORKERS" in message
+    assert "Traceback" not in done.stderr
+
+
 def test_rubric_validate_and_schema(cache: Path) -> None:
     """A valid rubric validates; the printed schema is the shipped one."""
     done = grader("rubric", "validate", str(WEEK01), cache=cache)
