@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.results import CriterionResult, Finding, Report, TestResult
+from grader.scoring import format_number
 
 Format = Literal["text", "markdown", "json"]
 
@@ -32,10 +33,6 @@ def render(report: Report, fmt: Format, *, color: bool = False, width: int = 100
     if fmt == "markdown":
         return render_markdown(report)
     return render_text(report, color=color, width=width)
-
-
-def _num(value: float) -> str:
-    return f"{value:g}"
 
 
 def _mark(criterion: CriterionResult) -> str:
@@ -81,7 +78,7 @@ def render_text(report: Report, *, color: bool = False, width: int = 100) -> str
         table.add_row(
             Text(mark, style=styles[mark]),
             escape(criterion.title),
-            f"{_num(criterion.score)} / {_num(criterion.max_score)}",
+            f"{format_number(criterion.score)} / {format_number(criterion.max_score)}",
             escape(criterion.summary),
         )
     console.print()
@@ -104,7 +101,7 @@ def _late_text(report: Report) -> str | None:
     detail = (
         "not accepted: past the last day"
         if not report.late.accepted
-        else f"{_num(report.late.penalty_percent)}% deducted"
+        else f"{format_number(report.late.penalty_percent)}% deducted"
     )
     return f"Late by {report.late.days_late} day(s): {detail}"
 
@@ -117,7 +114,7 @@ def _text_header(console: Console, report: Report) -> None:
     console.print(
         Text.assemble(
             "Score: ",
-            (f"{_num(report.score)} / {_num(report.max_score)}", score_style),
+            (f"{format_number(report.score)} / {format_number(report.max_score)}", score_style),
             f"   status: {report.status}",
         )
     )
@@ -137,7 +134,7 @@ def _text_details(console: Console, criterion: CriterionResult) -> None:
         return
     console.print(
         Text(
-            f"\n{criterion.title}: {_num(criterion.score)} / {_num(criterion.max_score)}",
+            f"\n{criterion.title}: {format_number(criterion.score)} / {format_number(criterion.max_score)}",
             style="bold",
         )
     )
@@ -197,7 +194,7 @@ def render_markdown(report: Report) -> str:
     marks = {"✓": "✅", "✗": "❌", "!": "⚠️"}
     for criterion in report.criteria:
         lines.append(
-            f"| {marks[_mark(criterion)]} | {_cell(criterion.title)} | {_num(criterion.score)} / {_num(criterion.max_score)} | {_cell(criterion.summary)} |"
+            f"| {marks[_mark(criterion)]} | {_cell(criterion.title)} | {format_number(criterion.score)} / {format_number(criterion.max_score)} | {_cell(criterion.summary)} |"
         )
     lines.append("")
     for criterion in report.criteria:
@@ -221,7 +218,7 @@ def _markdown_header(report: Report) -> list[str]:
         "✅" if report.score >= report.max_score else ("⚠️" if report.status != "graded" else "📝")
     )
     lines = [
-        f"## {icon} {_cell(report.rubric.title)}: {_num(report.score)} / {_num(report.max_score)}",
+        f"## {icon} {_cell(report.rubric.title)}: {format_number(report.score)} / {format_number(report.max_score)}",
         "",
     ]
     late = _late_text(report)
@@ -243,7 +240,7 @@ def _markdown_details(criterion: CriterionResult) -> list[str]:
     if not (criterion.lost_points or findings or failing):
         return []
     lines = [
-        f"<details><summary><b>{_cell(criterion.title)}</b>: {_num(criterion.score)} / {_num(criterion.max_score)}</summary>",
+        f"<details><summary><b>{_cell(criterion.title)}</b>: {format_number(criterion.score)} / {format_number(criterion.max_score)}</summary>",
         "",
     ]
     lines += [f"_{_cell(criterion.explanation)}_", ""]

@@ -33,8 +33,8 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def _num(value: float) -> str:
-    """``10.0`` -> ``10``, ``2.5`` -> ``2.5``."""
+def format_number(value: float) -> str:
+    """Points as people write them: ``10.0`` -> ``10``, ``2.5`` -> ``2.5``."""
     return f"{value:g}"
 
 
@@ -43,10 +43,12 @@ def deduction(points: float, per_item: float, count: int, noun: str, suffix: str
     score = _round(max(0.0, points - per_item * count))
     plural = noun if count == 1 else noun + "s"
     if count == 0:
-        return Points(score, f"no {noun}s{suffix}: {_num(points)} of {_num(points)}")
+        return Points(
+            score, f"no {noun}s{suffix}: {format_number(points)} of {format_number(points)}"
+        )
     return Points(
         score,
-        f"{_num(points)} - {_num(per_item)} x {count} {plural}{suffix} = {_num(score)} (never below 0)",
+        f"{format_number(points)} - {format_number(per_item)} x {count} {plural}{suffix} = {format_number(score)} (never below 0)",
     )
 
 
@@ -80,11 +82,11 @@ def share_passed(points: float, outcomes: Iterable[WeightedOutcome]) -> Points:
     weighted = (
         ""
         if earned == passed and total == len(outcomes)
-        else f" (weight {_num(earned)} of {_num(total)})"
+        else f" (weight {format_number(earned)} of {format_number(total)})"
     )
     return Points(
         score,
-        f"{passed} of {plural(len(outcomes), 'test')} passed{weighted}: {_num(points)} x {_num(earned)}/{_num(total)} = {_num(score)}",
+        f"{passed} of {plural(len(outcomes), 'test')} passed{weighted}: {format_number(points)} x {format_number(earned)}/{format_number(total)} = {format_number(score)}",
     )
 
 
@@ -95,7 +97,7 @@ def threshold_findings(
     if count == 0:
         return Points(
             _round(points),
-            f"no findings of {threshold} severity or above: {_num(points)} of {_num(points)}",
+            f"no findings of {threshold} severity or above: {format_number(points)} of {format_number(points)}",
         )
     per = points if per_finding is None else per_finding
     return deduction(points, per, count, "finding", suffix=f" of {threshold} severity or above")
@@ -106,12 +108,12 @@ def proportional(points: float, value: float, target: float, unit: str = "%") ->
     if value >= target:
         return Points(
             _round(points),
-            f"{_num(round(value, 1))}{unit} >= {_num(target)}{unit}: {_num(points)} of {_num(points)}",
+            f"{format_number(round(value, 1))}{unit} >= {format_number(target)}{unit}: {format_number(points)} of {format_number(points)}",
         )
     score = _round(points * max(0.0, value) / target)
     return Points(
         score,
-        f"{_num(round(value, 1))}{unit} < {_num(target)}{unit}: {_num(points)} x {_num(round(value, 1))}/{_num(target)} = {_num(score)}",
+        f"{format_number(round(value, 1))}{unit} < {format_number(target)}{unit}: {format_number(points)} x {format_number(round(value, 1))}/{format_number(target)} = {format_number(score)}",
     )
 
 
