@@ -28,6 +28,7 @@ from grader.report import render
 from grader.rubric import Rubric
 from grader.rubric_check import check_rubric, rubric_file
 from grader.rubric_loader import load_rubric
+from grader.sandbox import Sandbox
 from grader.sandbox_local import LocalSandbox
 from grader.settings import Settings
 
@@ -41,6 +42,8 @@ app = typer.Typer(
 )
 rubric_app = typer.Typer(help="Write, validate and prove rubrics.", no_args_is_help=True)
 app.add_typer(rubric_app, name="rubric")
+sandbox_app = typer.Typer(help="Build and inspect the Docker sandbox.", no_args_is_help=True)
+app.add_typer(sandbox_app, name="sandbox")
 err = Console(stderr=True, highlight=False)
 
 
@@ -51,6 +54,7 @@ class OutputFormat(StrEnum):
 
 
 class SandboxKind(StrEnum):
+    docker = "docker"
     local = "local"
 
 
@@ -71,14 +75,26 @@ def _settings() -> Settings:
         raise _fail(f"bad configuration: {problems}", EXIT_INPUT) from None
 
 
-def _sandbox(kind: SandboxKind | None, settings: Settings) -> LocalSandbox:
+def _sandbox(kind: SandboxKind | None, settings: Settings) -> Sandbox:
     """The sandbox asked for, or the configured default (``GRADER_SANDBOX``)."""
     chosen = kind or SandboxKind(settings.sandbox)
     if chosen is SandboxKind.local:
         return LocalSandbox(settings.cache_dir)
-    raise _fail(
-        f"unknown sandbox {chosen!r}", EXIT_INPUT
-    )  # unreachable while local is the only kind
+    from grader.sandbox_docker import DockerSandbox, SandboxCaps, connect  # needs the docker SDK
+
+    try:
+        client = connect()
+    except PlatformError as exc:
+        raise _fail(str(exc), EXIT_PLATFORM) from None
+    caps = SandboxCaps(
+        memory=int(settings.max_memory),
+        cpus=settings.max_cpus,
+        pids=settings.max_pids,
+        timeout=settings.max_timeout,
+        run_timeout=settings.max_run_timeout,
+        disk=int(settings.max_disk),
+    )
+    return DockerSandbox(client, settings.sandbox_image, caps)
 
 
 def _submitted_at(value: str | None) -> datetime | None:
@@ -120,7 +136,7 @@ def grade(
     sandbox: Annotated[
         SandboxKind | None,
         typer.Option(
-            help="Where the code runs (default: GRADER_SANDBOX, else local). local: a scratch copy and a subprocess with limits; FOR TRUSTED CODE ONLY (your own, or a reference), it does not contain hostile code.",
+            help="Where the code runs (default: GRADER_SANDBOX, else docker). docker: a fresh locked-down container per submission. local: a scratch copy and a subprocess with limits; FOR TRUSTED CODE ONLY (your own, or a reference), it does not contain hostile code.",
             show_default=False,
         ),
     ] = None,
@@ -222,7 +238,7 @@ def check(
     sandbox: Annotated[
         SandboxKind | None,
         typer.Option(
-            help="Where the code runs (default: GRADER_SANDBOX, else local; local: trusted code only).",
+            help="Where the code runs (default: GRADER_SANDBOX, else docker; local: trusted code only).",
             show_default=False,
         ),
     ] = None,
@@ -251,6 +267,58 @@ def check(
             raise _fail(f"the grader failed: {exc}", EXIT_PLATFORM) from None
     if outside:
         raise _fail(f"{outside} folder(s) outside their band", EXIT_BANDS)
+
+
+@sandbox_app.command("build")
+def sandbox_build(
+    base: Annotated[
+        str,
+        typer.Option(
+            help="The base image: `debian` makes one here from Debian packages (debootstrap, no registry needed); otherwise an image the engine has, e.g. python:3.11-slim."
+        ),
+    ] = "debian",
+    tag: Annotated[
+        str | None, typer.Option(help="Tag for the image (default: GRADER_SANDBOX_IMAGE).")
+    ] = None,
+) -> None:
+    """Build the sandbox image offline from a host wheelhouse; a no-op when nothing changed."""
+    from grader.sandbox_docker import connect
+    from grader.sandbox_image import build_image
+
+    settings = _settings()
+    try:
+        built = build_image(
+            connect(timeout=1800),
+            tag=tag or settings.sandbox_image,
+            base=base,
+            cache_dir=settings.cache_dir,
+            mirror=settings.debian_mirror,
+            progress=lambda line: err.print(line, markup=False),
+        )
+    except PlatformError as exc:
+        raise _fail(str(exc), EXIT_PLATFORM) from None
+    state = "up to date" if built.reused else "built"
+    typer.echo(f"{built.tag}: {state} ({built.image_id}, base {built.base})")
+
+
+@sandbox_app.command("status")
+def sandbox_status() -> None:
+    """Say whether a Docker engine answers and whether the sandbox image is built."""
+    from grader.sandbox_docker import connect, engine_version, image_summary
+
+    settings = _settings()
+    try:
+        client = connect(timeout=10)
+    except PlatformError as exc:
+        raise _fail(str(exc), EXIT_PLATFORM) from None
+    typer.echo(f"engine: Docker {engine_version(client)}")
+    summary = image_summary(client, settings.sandbox_image)
+    if summary is None:
+        raise _fail(
+            f"the sandbox image {settings.sandbox_image} is missing: run `grader sandbox build`",
+            EXIT_PLATFORM,
+        )
+    typer.echo(f"image: {summary['image']} {summary['digest']} (base {summary['base']})")
 
 
 @app.command()

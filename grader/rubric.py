@@ -51,6 +51,8 @@ class Limits(_Model):
 
     timeout: PositiveInt = 120
     """Wall-clock seconds allowed for each step (one tool run) before it is killed."""
+    run_timeout: PositiveInt = 600
+    """Wall-clock seconds for the whole grading run; the Docker sandbox is destroyed at this deadline."""
     test_timeout: PositiveInt = 10
     """Seconds allowed for any single test before it fails with a timeout."""
     memory: ByteSize = ByteSize(512 * 1024 * 1024)
@@ -59,6 +61,8 @@ class Limits(_Model):
     """CPU cores the sandbox may use (enforced by container sandboxes)."""
     pids: PositiveInt = 128
     """Processes and threads the sandbox may hold (enforced by container sandboxes)."""
+    disk: ByteSize = ByteSize(256 * 1024 * 1024)
+    """Writable space for the run, e.g. `256MiB`: the largest file, and the size of `/tmp` and of the work folder (container sandboxes)."""
 
 
 class _Criterion(_Model):

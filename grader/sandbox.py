@@ -23,6 +23,8 @@ from typing import Literal, Protocol
 from grader.rubric import Limits
 
 StepDir = Literal["submission", "grader", "out"]
+Verdict = str
+"""passed, failed, timeout, memory limit, process limit, disk full, output truncated, crashed (signal N)."""
 
 OUTPUT_LIMIT = 1024 * 1024
 """Bytes of stdout or stderr kept per step; the rest is cut and the cut is reported."""
@@ -42,6 +44,8 @@ class Command:
     """True for steps that import the student's code: the rubric's memory limit applies."""
     env: Mapping[str, str] = field(default_factory=dict)
     """Extra environment variables; nothing of the host's environment is passed on."""
+    outputs: tuple[str, ...] = ()
+    """Result files the step writes: removed before it starts, so a stale or planted one is never read."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,38 @@ class RunOutput:
     """The signal that ended the step, if one did."""
     output_truncated: bool = False
     """True when stdout or stderr was longer than ``OUTPUT_LIMIT`` and was cut."""
+    oom_killed: bool = False
+    """True when the memory limit killed a process of the step."""
+    pids_limited: bool = False
+    """True when the process limit refused the step a new process or thread."""
+    disk_full: bool = False
+    """True when the step filled its writable space."""
+    supervisor_lost: bool = False
+    """True when the step's supervisor was killed, so how it ended is unknown."""
+
+    @property
+    def memory_exhausted(self) -> bool:
+        """Killed for memory, or a ``MemoryError`` from the address-space limit."""
+        return self.oom_killed or "MemoryError" in self.stderr or "MemoryError" in self.stdout
+
+    @property
+    def verdict(self) -> Verdict:
+        """How the step ended, the most telling reason first."""
+        if self.timed_out:
+            return "timeout"
+        if self.memory_exhausted:
+            return "memory limit"
+        if self.pids_limited:
+            return "process limit"
+        if self.disk_full:
+            return "disk full"
+        if self.supervisor_lost:
+            return "crashed (signal 9)"
+        if self.signal is not None:
+            return f"crashed (signal {self.signal})"
+        if self.output_truncated:
+            return "output truncated"
+        return "passed" if self.exit_code == 0 else "failed"
 
 
 class Workspace(Protocol):
@@ -87,6 +123,10 @@ class Workspace(Protocol):
 
     def cache_dir(self, tool: str) -> str | None:
         """A cache folder a tool may reuse across submissions (e.g. mypy's), or None."""
+        ...
+
+    def exclusive(self) -> AbstractContextManager[None]:
+        """Hold off every other step that runs the student's code (e.g. while hidden tests are in)."""
         ...
 
     def describe(self) -> dict[str, str]:

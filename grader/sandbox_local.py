@@ -18,9 +18,10 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from grader.errors import SandboxError
@@ -32,6 +33,7 @@ TOOL_MEMORY = 4 * 1024**3
 FILE_SIZE_LIMIT = 256 * 1024**2
 """Largest file a step may write."""
 OPEN_FILES_LIMIT = 1024
+NO_SPACE = "No space left on device"
 
 # Applies the limits in the child and then becomes the command, so no
 # preexec_fn runs between fork and exec (unsafe when threads run steps).
@@ -87,9 +89,22 @@ class LocalWorkspace:
         self._steps = itertools.count(
             1
         )  # next() is atomic: criteria run steps from several threads
+        self._student = threading.RLock()
+
+    def exclusive(self) -> AbstractContextManager[None]:
+        """One step of the student's code at a time (a lock, not containment: see the module)."""
+        return self._student  # type: ignore[return-value]  # an RLock is a context manager of None
 
     def run(self, command: Command) -> RunOutput:
         """Run one step in its own process group; the group is killed when the step ends."""
+        for output in command.outputs:
+            self.remove(output)
+        if command.runs_student_code:
+            with self._student:
+                return self._run(command)
+        return self._run(command)
+
+    def _run(self, command: Command) -> RunOutput:
         step = next(self._steps)
         out_dir = self.root / "out"
         stdout_path = out_dir / f".step{step}.stdout"
@@ -137,6 +152,7 @@ class LocalWorkspace:
             timed_out=timed_out,
             signal=-code if code < 0 and not timed_out else None,
             output_truncated=out_cut or err_cut,
+            disk_full=NO_SPACE in err,
         )
 
     def _argv(self, command: Command) -> list[str]:

@@ -1,0 +1,97 @@
+"""Ends the calling user's processes in the sandbox and reports the container's counters.
+
+Run by the host after every step that ran the student's code, as the
+student's user: ``kill(-1)`` reaches every process of that user (daemons,
+orphans, a fork bomb's children) and nothing else, and it is repeated until
+none is left. Then it prints one JSON line with the cgroup's OOM-kill count,
+how often the pids limit refused a fork, and the free space of the writable
+folders, which the host compares with the previous reading. Stdlib only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+ROUNDS = 500
+
+
+def _others(me: int, uid: int) -> int:
+    """Live processes of ``uid`` other than this one (zombies are dead already)."""
+    count = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        try:
+            if entry.stat().st_uid != uid:
+                continue
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state not in ("Z", "X"):
+            count += 1
+    return count
+
+
+def kill_all() -> bool:
+    """SIGKILL every other process of this user; True once none is left."""
+    me, uid = os.getpid(), os.getuid()
+    for _ in range(ROUNDS):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(-1, signal.SIGKILL)
+        if _others(me, uid) == 0:
+            return True
+        time.sleep(0.002)
+    return False
+
+
+def _counter(paths: tuple[str, ...], key: str) -> int:
+    """A ``key value`` line from the first cgroup file that exists (v1 and v2 differ)."""
+    for path in paths:
+        try:
+            text = Path(path).read_text()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            name, _, value = line.partition(" ")
+            if name == key:
+                return int(value)
+    return 0
+
+
+def counters(folders: list[str]) -> dict[str, object]:
+    """The cgroup's counters and the free bytes of each folder."""
+    free = {}
+    for folder in folders:
+        stat = os.statvfs(folder)
+        free[folder] = stat.f_bavail * stat.f_frsize
+    return {
+        "oom_kills": _counter(
+            ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control"),
+            "oom_kill",
+        ),
+        "pids_refused": _counter(
+            ("/sys/fs/cgroup/pids.events", "/sys/fs/cgroup/pids/pids.events"), "max"
+        ),
+        "free": free,
+    }
+
+
+def main() -> None:
+    """``probe.py [--kill] FOLDER...``"""
+    args = sys.argv[1:]
+    report: dict[str, object] = {}
+    if args[:1] == ["--kill"]:
+        args = args[1:]
+        report["all_killed"] = kill_all()
+    report.update(counters(args))
+    sys.stdout.write(json.dumps(report) + "\n")
+
+
+if __name__ == "__main__":
+    main()
