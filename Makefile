@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 RUBRIC := rubrics/week01-generators
 
-.PHONY: install demo check test test-fast schema clean
+.PHONY: install engine sandbox lock demo check test test-fast schema clean
 
 install: $(VENV)/.installed
 
@@ -15,8 +15,23 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-## Grade the week-1 reference, starter and samples, printing each report.
-demo: install
+## A Docker engine that answers: installs docker.io and starts dockerd when none does.
+engine:
+	sandboxes/engine.sh
+
+## The sandbox image (a no-op when nothing changed).
+sandbox: install engine
+	$(BIN)/grader sandbox build
+
+## Re-lock the sandbox image's packages (needs PyPI): requirements.in -> requirements.lock.
+lock: install
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/python -m uv pip compile sandboxes/python/requirements.in --generate-hashes \
+		--python-version 3.11 --python-platform x86_64-manylinux_2_28 --no-header --quiet \
+		-o sandboxes/python/requirements.lock
+
+## Grade the week-1 reference, starter and samples in the Docker sandbox, printing each report.
+demo: install sandbox
 	@for folder in $(RUBRIC)/reference $(RUBRIC)/starter $(RUBRIC)/samples/*/; do \
 		echo; echo "=== $$folder ==="; \
 		$(BIN)/grader grade $$folder --rubric $(RUBRIC)/rubric.yaml || exit $$?; \
@@ -29,7 +44,7 @@ check: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check grader tests
 	$(BIN)/mypy
-	$(BIN)/bandit -q -c pyproject.toml -r grader
+	$(BIN)/bandit -q -c pyproject.toml -r grader sandboxes
 	@out="$$($(BIN)/radon cc -n C -s grader)"; if [ -n "$$out" ]; then echo "radon: functions worse than rank B:"; echo "$$out"; exit 1; fi
 	$(BIN)/grader rubric validate rubrics/*/rubric.yaml
 	$(BIN)/grader rubric schema | diff -u rubrics/schema.json - || { echo "rubrics/schema.json is stale: run make schema"; exit 1; }
@@ -37,7 +52,7 @@ check: install
 schema: install
 	$(BIN)/grader rubric schema --out rubrics/schema.json
 
-test: check
+test: check sandbox
 	$(BIN)/python -m pytest
 	$(BIN)/grader rubric check rubrics/*/
 

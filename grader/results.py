@@ -83,6 +83,9 @@ class CriterionResult(_Result):
     """Shown with the hint."""
     metrics: dict[str, float] = {}
     """Numbers behind the score, e.g. `{"percent_covered": 83.3}`."""
+    verdict: str | None = None
+    """How the step that ran the student's code ended: passed, failed, timeout, memory limit,
+    process limit, disk full, output truncated or crashed (signal N); None for static checks."""
 
     @property
     def lost_points(self) -> bool:

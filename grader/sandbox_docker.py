@@ -55,7 +55,8 @@ STUDENT = "1000:1000"
 TOOLS = "1001:1001"
 ROOT = "0:0"
 WORK = "/work"
-TMP = "/tmp"  # noqa: S108 - the container's own size-capped tmpfs, not the host's
+# The container's own size-capped tmpfs, not the host's /tmp.
+TMP = "/tmp"  # noqa: S108  # nosec B108
 PYTHON = "/opt/sandbox/bin/python"
 LAUNCHER = "/opt/grader/launch.py"
 PROBE = "/opt/grader/probe.py"

@@ -7,7 +7,7 @@ For tests and for reproducing a bug report: wrap the local sandbox and make
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,10 +16,10 @@ from grader.sandbox import Command, RunOutput, Sandbox, Workspace
 
 
 def tool_of(command: Command) -> str:
-    """``python -m ruff check ...`` -> ``ruff``; anything else -> its first word."""
+    """``python [-I ...] -m ruff check ...`` -> ``ruff``; anything else -> its first word."""
     argv = command.argv
-    if argv[:2] == ("python", "-m") and len(argv) > 2:
-        return argv[2]
+    if argv[:1] == ("python",) and "-m" in argv[:-1]:
+        return argv[argv.index("-m") + 1]
     return argv[0] if argv else ""
 
 
@@ -57,6 +57,10 @@ class ScriptedWorkspace:
     def cache_dir(self, tool: str) -> str | None:
         """Delegated."""
         return self.inner.cache_dir(tool)
+
+    def exclusive(self) -> AbstractContextManager[None]:
+        """Delegated."""
+        return self.inner.exclusive()
 
     def describe(self) -> dict[str, str]:
         """The inner sandbox's description, marked as scripted."""

@@ -13,17 +13,24 @@ from grader.results import CriterionResult, Finding, TestResult
 from grader.rubric import (
     ComplexityCriterion,
     Criterion,
+    Limits,
     LintCriterion,
     SecurityCriterion,
     TypesCriterion,
 )
 from grader.rubric_loader import LoadedRubric
-from grader.sandbox import Command, RunOutput, StepDir, Workspace
+from grader.sandbox import OUTPUT_LIMIT, Command, RunOutput, StepDir, Workspace
 from grader.scoring import Points
 from grader.submission import SubmissionFiles
 
 RESULT_FILE_LIMIT = 16 * 1024 * 1024
 """Largest result file (JUnit XML, coverage JSON) read back from the sandbox."""
+
+ISOLATED_PYTHON = ("python", "-I", "-B", "-X", "utf8")
+"""The interpreter for steps of the student's code: ``-I`` ignores ``PYTHON*`` variables and user
+site-packages and, above all, does not put the working folder first on ``sys.path``, so a
+student's ``pytest.py`` or ``coverage/`` cannot stand in for the real tool. pytest's
+``pythonpath`` setting puts the submission on the path once pytest is loaded."""
 
 StaticCriterion = LintCriterion | TypesCriterion | SecurityCriterion | ComplexityCriterion
 
@@ -46,6 +53,7 @@ class CheckContext:
         cwd: StepDir = "submission",
         student_code: bool = False,
         env: dict[str, str] | None = None,
+        outputs: tuple[str, ...] = (),
     ) -> Command:
         """A step with the rubric's timeout."""
         return Command(
@@ -54,7 +62,13 @@ class CheckContext:
             cwd=cwd,
             runs_student_code=student_code,
             env=env or {},
+            outputs=outputs,
         )
+
+    @property
+    def limits(self) -> Limits:
+        """The rubric's resource limits."""
+        return self.loaded.rubric.limits
 
 
 class ToolOutputError(Exception):
@@ -104,13 +118,14 @@ def checked_run(
     argv: tuple[str, ...],
     ok_exits: tuple[int, ...],
     cwd: StepDir = "submission",
+    outputs: tuple[str, ...] = (),
 ) -> RunOutput:
     """Run a grading tool; raise ``ToolOutputError`` when it did not finish or failed.
 
     Static tools only read the student's code, so their failure is the
     grader's, never the student's.
     """
-    run = ctx.workspace.run(ctx.command(*argv, cwd=cwd))
+    run = ctx.workspace.run(ctx.command(*argv, cwd=cwd, outputs=outputs))
     if run.timed_out or run.exit_code not in ok_exits:
         status = (
             "did not finish" if run.exit_code is None else f"failed (exit code {run.exit_code})"
@@ -136,6 +151,7 @@ def result(
     findings: Iterable[Finding] = (),
     tests: Iterable[TestResult] = (),
     metrics: dict[str, float] | None = None,
+    verdict: str | None = None,
 ) -> CriterionResult:
     """A graded criterion; the hint and link are attached only when points were lost."""
     lost = points.score < criterion.points
@@ -152,6 +168,7 @@ def result(
         hint=criterion.hint if lost else None,
         learn_more=criterion.learn_more if lost else None,
         metrics=metrics or {},
+        verdict=verdict,
     )
 
 
@@ -161,6 +178,7 @@ def failed(
     *,
     tool_fault: bool = False,
     tests: Iterable[TestResult] = (),
+    verdict: str | None = None,
 ) -> CriterionResult:
     """A criterion that could not be graded: 0 points, and why.
 
@@ -181,13 +199,44 @@ def failed(
         tests=tuple(tests),
         hint=None if tool_fault else criterion.hint,
         learn_more=None if tool_fault else criterion.learn_more,
+        verdict=verdict,
     )
 
 
-def timed_out_summary(run: RunOutput, what: str) -> str | None:
-    """A sentence for a step that was killed, or None when it ended by itself."""
-    if run.timed_out:
-        return f"{what} ran out of time after {run.duration:.0f} s and was stopped"
-    if run.signal is not None:
-        return f"{what} was killed by signal {run.signal} (out of memory or a crash?)"
+def stopped_summary(run: RunOutput, what: str, limits: Limits) -> str | None:
+    """A sentence for a step the sandbox stopped (its verdict), or None when it ended by itself."""
+    verdict = run.verdict
+    if verdict == "timeout":
+        return (
+            f"{what} ran out of time after {run.duration:.0f} s and {_were(what)} stopped (timeout)"
+        )
+    if verdict == "memory limit":
+        return f"{what} ran out of memory (limit {_size(int(limits.memory))}) and {_were(what)} stopped (memory limit)"
+    if verdict == "process limit":
+        return f"{what} tried to start more than {limits.pids} processes or threads (process limit)"
+    if verdict == "disk full":
+        return f"{what} filled the writable space of {_size(int(limits.disk))} (disk full)"
+    if verdict.startswith("crashed"):
+        return f"{what} {verdict}"
     return None
+
+
+def verdict_note(run: RunOutput, limits: Limits) -> str:
+    """``; <what happened>`` for a step that reported but hit a limit on the way, else ``""``."""
+    verdict = run.verdict
+    if verdict == "output truncated":
+        return f"; the output was cut at {_size(OUTPUT_LIMIT)} (output truncated)"
+    if verdict in ("passed", "failed"):
+        return ""
+    return f"; {stopped_summary(run, 'the run', limits)}"
+
+
+def _were(what: str) -> str:
+    return "were" if what.startswith(("your tests", "the tests")) else "was"
+
+
+def _size(value: int) -> str:
+    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if value >= scale:
+            return f"{value / scale:g} {unit}"
+    return f"{value} bytes"

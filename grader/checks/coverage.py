@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from grader.checks.base import (
+    ISOLATED_PYTHON,
     RESULT_FILE_LIMIT,
     CheckContext,
     ToolOutputError,
@@ -17,7 +18,8 @@ from grader.checks.base import (
     failed,
     load_json,
     result,
-    timed_out_summary,
+    stopped_summary,
+    verdict_note,
 )
 from grader.results import CriterionResult, Finding
 from grader.rubric import CoverageCriterion
@@ -85,7 +87,7 @@ def coverage_run_command(
         "-p", "pytest_timeout", "--timeout", str(test_timeout), "-q", "--no-header",
     )  # fmt: skip
     return (
-        "python",
+        *ISOLATED_PYTHON,
         "-m",
         "coverage",
         "run",
@@ -102,29 +104,31 @@ def run_coverage(criterion: CoverageCriterion, ctx: CheckContext) -> CriterionRe
         return failed(criterion, f"no tests found in {tests}/: add test_*.py files there")
     rc = f"grader/coveragerc-{criterion.id}"
     ctx.workspace.write_text(rc, coveragerc(criterion))
-    env = {"PYTHONPATH": ".", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     run = ctx.workspace.run(
         ctx.command(
-            *coverage_run_command(criterion, rc, ctx.loaded.rubric.limits.test_timeout),
+            *coverage_run_command(criterion, rc, ctx.limits.test_timeout),
             student_code=True,
-            env=env,
+            env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
         )
     )
-    stopped = timed_out_summary(run, "your tests")
+    stopped = stopped_summary(run, "your tests", ctx.limits)
     if stopped:
-        return failed(criterion, stopped)
+        return failed(criterion, stopped, verdict=run.verdict)
     if run.exit_code == PYTEST_NO_TESTS_EXIT:
-        return failed(criterion, f"pytest found no tests in {tests}/")
+        return failed(criterion, f"pytest found no tests in {tests}/", verdict=run.verdict)
     try:
         percent, findings = _coverage_report(criterion, ctx, rc)
     except ToolOutputError as exc:
         return failed(criterion, str(exc), tool_fault=True)
-    return _scored(
+    scored = _scored(
         criterion,
         percent,
         findings,
         own_tests_pass=run.exit_code == 0,
         failure=_last_line(run.stdout),
+    )
+    return scored.model_copy(
+        update={"verdict": run.verdict, "summary": scored.summary + verdict_note(run, ctx.limits)}
     )
 
 
@@ -153,6 +157,7 @@ def _coverage_report(
             "--ignore-errors",
         ),
         ok_exits=(0,),
+        outputs=(report,),
     )
     raw = ctx.workspace.read_bytes(report, RESULT_FILE_LIMIT)
     if raw is None:

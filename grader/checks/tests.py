@@ -15,24 +15,34 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.checks.base import (
+    ISOLATED_PYTHON,
     RESULT_FILE_LIMIT,
     CheckContext,
     ToolOutputError,
     failed,
     first_line,
     result,
-    timed_out_summary,
+    stopped_summary,
+    verdict_note,
 )
 from grader.results import CriterionResult, Outcome, TestResult
 from grader.rubric import TestsCriterion, Visibility
+from grader.sandbox import RunOutput
 from grader.scoring import WeightedOutcome, override_for, plural, share_passed
 
 PYTEST_INI = "grader/pytest.ini"
-PYTEST_INI_TEXT = "[pytest]\n# The grader's own configuration: with -c, the student's pytest settings are never read.\n"
+PYTEST_INI_TEXT = (
+    "[pytest]\n"
+    "# The grader's own configuration: with -c, the student's pytest settings are never read.\n"
+    "# The submission goes on sys.path once pytest is loaded (relative to --rootdir).\n"
+    "pythonpath = ../submission\n"
+)
 WORKSPACE_PATH = re.compile(r"(?:[^\s\"'(]*/)?(?:submission|grader/tests-[\w-]+)/")
 """Where the sandbox keeps the code and the hidden tests: noise in a message, so it is cut."""
 IMPORT_FAILED = " (could not be imported)"
 """Appended to the name of a test file pytest could not import."""
+MISSING_MESSAGE = "did not run: the test session ended before reaching it (counted as failed)"
+PYTEST_EXIT_OK, PYTEST_EXIT_FAILED = 0, 1
 MESSAGE_LIMIT = 2000
 """Characters of a failure message kept in the report."""
 
@@ -59,7 +69,7 @@ def tests_command(
 ) -> tuple[str, ...]:
     """pytest on the hidden tests with the submission importable from the working folder."""
     return (
-        "python",
+        *ISOLATED_PYTHON,
         "-m",
         "pytest",
         "-c",
@@ -131,26 +141,31 @@ def _error_lines(traceback: str) -> str:
     return "\n".join(errors) or traceback
 
 
-def count_tests(source: str) -> int:
+def test_ids(source: str) -> list[str]:
     """Tests a module defines (``test*`` functions, also in ``Test*`` classes), read without running it."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return 1
-    count = 0
+        return []
+    ids: list[str] = []
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith(
             "test"
         ):
-            count += 1
+            ids.append(node.name)
         elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
-            count += sum(
-                1
+            ids.extend(
+                f"{node.name}::{item.name}"
                 for item in node.body
                 if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
                 and item.name.startswith("test")
             )
-    return max(count, 1)
+    return ids
+
+
+def count_tests(source: str) -> int:
+    """How many tests a module defines; at least 1, so a broken module still weighs something."""
+    return max(len(test_ids(source)), 1)
 
 
 def display_name(case: JUnitCase, prefix: str) -> str:
@@ -199,41 +214,84 @@ def graded_tests(
     return reported, outcomes
 
 
-def _static_counts(tests_path: Path) -> dict[str, int]:
+def _static_tests(tests_path: Path) -> dict[str, list[str]]:
+    """The hidden tests' files and the tests each defines, read without running them."""
     files = [tests_path] if tests_path.is_file() else sorted(tests_path.rglob("test*.py"))
     base = tests_path.parent if tests_path.is_file() else tests_path
     return {
-        path.relative_to(base).as_posix(): count_tests(
+        path.relative_to(base).as_posix(): test_ids(
             path.read_text(encoding="utf-8", errors="replace")
         )
         for path in files
     }
 
 
+def missing_tests(
+    static: Mapping[str, list[str]], cases: Iterable[JUnitCase], prefix: str
+) -> list[JUnitCase]:
+    """Tests defined in the hidden files that the report does not mention: they count as failed.
+
+    pytest reports every test it collects, so a missing one means the session
+    was cut short or tampered with.
+    """
+    seen: set[str] = set()
+    broken: set[str] = set()
+    for case in cases:
+        name = display_name(case, prefix)
+        if case.collection_error:
+            broken.add(name.split(" ", 1)[0])
+        seen.add(name.split("[", 1)[0])
+    missing: list[JUnitCase] = []
+    for file, ids in static.items():
+        if file in broken:
+            continue
+        for test_id in ids:
+            if f"{file}::{test_id}" not in seen:
+                parts = test_id.split("::")
+                module = ".".join([prefix, *file.removesuffix(".py").split("/"), *parts[:-1]])
+                missing.append(JUnitCase(module, parts[-1], "failed", MISSING_MESSAGE, 0.0))
+    return missing
+
+
 class _StepFailed(Exception):
     """A pytest run that produced no usable report."""
 
-    def __init__(self, summary: str, *, tool_fault: bool) -> None:
+    def __init__(self, summary: str, *, tool_fault: bool, verdict: str | None = None) -> None:
         super().__init__(summary)
         self.summary = summary
         self.tool_fault = tool_fault
+        self.verdict = verdict
 
 
-_PYTEST_ENV = {"PYTHONPATH": ".", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+_PYTEST_ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 
 
-def _pytest_cases(
-    ctx: CheckContext, argv: tuple[str, ...], junit: str, what: str
-) -> list[JUnitCase]:
-    """Run one pytest session on the student's code and read its JUnit report."""
-    run = ctx.workspace.run(ctx.command(*argv, student_code=True, env=_PYTEST_ENV))
+@dataclass(frozen=True)
+class _Session:
+    """One pytest session's test cases and how its step ended."""
+
+    cases: list[JUnitCase]
+    run: RunOutput
+
+
+def _pytest_cases(ctx: CheckContext, argv: tuple[str, ...], junit: str, what: str) -> _Session:
+    """Run one pytest session on the student's code and read its JUnit report.
+
+    The report file is removed before the step, so only this session can have
+    written it; a report whose outcome disagrees with pytest's exit code (e.g.
+    an ``os._exit(0)`` after failures) cannot be trusted and scores nothing.
+    """
+    run = ctx.workspace.run(
+        ctx.command(*argv, student_code=True, env=_PYTEST_ENV, outputs=(junit,))
+    )
     xml = ctx.workspace.read_bytes(junit, RESULT_FILE_LIMIT)
     if xml is None:
-        stopped = timed_out_summary(run, what)
+        stopped = stopped_summary(run, what, ctx.limits)
         raise _StepFailed(
             stopped
-            or f"{what} ended without a report (exit code {run.exit_code}): {first_line(run)}",
+            or f"{what} ended without a report (exit code {run.exit_code}), so no result can be trusted: {first_line(run)}",
             tool_fault=False,
+            verdict=run.verdict,
         )
     try:
         cases = parse_junit(xml)
@@ -244,27 +302,38 @@ def _pytest_cases(
             f"no tests ran in {what} (pytest exit code {run.exit_code}): {first_line(run)}",
             tool_fault=True,
         )
-    return cases
+    all_passed = all(case.outcome in ("passed", "skipped") for case in cases)
+    expected = PYTEST_EXIT_OK if all_passed else PYTEST_EXIT_FAILED
+    if run.exit_code != expected:
+        claim = "all passed" if all_passed else "some failed"
+        raise _StepFailed(
+            f"{what} cannot be trusted: the report says {claim} but pytest ended with "
+            f"{run.verdict} (exit code {run.exit_code}); nothing is counted",
+            tool_fault=False,
+            verdict=run.verdict,
+        )
+    return _Session(cases, run)
 
 
 def _hidden_cases(
     criterion: TestsCriterion, ctx: CheckContext, source: Path, folder: str
-) -> list[JUnitCase]:
-    """The hidden tests enter the workspace for this step only."""
+) -> _Session:
+    """The hidden tests enter the workspace for this step only, while no other student step runs."""
     test_dir = f"grader/{folder}"
     junit = f"out/junit-{criterion.id}.xml"
-    ctx.workspace.add_tree(source, test_dir if source.is_dir() else f"{test_dir}/{source.name}")
-    try:
-        argv = tests_command(criterion, test_dir, junit, ctx.loaded.rubric.limits.test_timeout)
-        return _pytest_cases(ctx, argv, junit, "the tests")
-    finally:
-        ctx.workspace.remove(test_dir)
+    with ctx.workspace.exclusive():
+        ctx.workspace.add_tree(source, test_dir if source.is_dir() else f"{test_dir}/{source.name}")
+        try:
+            argv = tests_command(criterion, test_dir, junit, ctx.limits.test_timeout)
+            return _pytest_cases(ctx, argv, junit, "the tests")
+        finally:
+            ctx.workspace.remove(test_dir)
 
 
 def student_tests_command(folder: str, junit: str, test_timeout: int) -> tuple[str, ...]:
     """The student's own tests in a session of their own, so their conftest.py never sees the hidden ones."""
     return (
-        "python", "-m", "pytest", "-c", f"../{PYTEST_INI}", "--rootdir", ".", "-p", "no:cacheprovider",
+        *ISOLATED_PYTHON, "-m", "pytest", "-c", f"../{PYTEST_INI}", "--rootdir", ".", "-p", "no:cacheprovider",
         "-p", "pytest_timeout", "--timeout", str(test_timeout), "--continue-on-collection-errors",
         "-q", "--no-header", "-rN", "--tb=short", "--junitxml", f"../{junit}", "-o", "junit_family=xunit2", folder,
     )  # fmt: skip
@@ -277,27 +346,31 @@ def run_tests(criterion: TestsCriterion, ctx: CheckContext) -> CriterionResult:
     late = ctx.loaded.rubric.late
     hidden_now = late is None or ctx.now < late.due
     try:
-        cases = _hidden_cases(criterion, ctx, source, folder)
+        session = _hidden_cases(criterion, ctx, source, folder)
+        static = _static_tests(source)
+        cases = session.cases + missing_tests(static, session.cases, folder)
         tests, outcomes = graded_tests(
             cases,
             criterion,
             prefix=folder,
-            static_counts=_static_counts(source),
+            static_counts={file: max(len(ids), 1) for file, ids in static.items()},
             hidden_now=hidden_now,
         )
+        runs = [session.run]
         if criterion.student_tests:
             junit = f"out/junit-{criterion.id}-student.xml"
             argv = student_tests_command(
-                criterion.student_tests.strip("/"), junit, ctx.loaded.rubric.limits.test_timeout
+                criterion.student_tests.strip("/"), junit, ctx.limits.test_timeout
             )
             own = _pytest_cases(ctx, argv, junit, "your tests")
             visible = criterion.model_copy(update={"visibility": "visible", "per_test": {}})
             own_tests, own_outcomes = graded_tests(
-                own, visible, prefix="", static_counts={}, hidden_now=False
+                own.cases, visible, prefix="", static_counts={}, hidden_now=False
             )
             tests, outcomes = tests + own_tests, outcomes + own_outcomes
+            runs.append(own.run)
     except _StepFailed as exc:
-        return failed(criterion, exc.summary, tool_fault=exc.tool_fault)
+        return failed(criterion, exc.summary, tool_fault=exc.tool_fault, verdict=exc.verdict)
     if not ctx.show_hidden:
         tests = _redact(tests)
     points = share_passed(criterion.points, outcomes)
@@ -307,7 +380,9 @@ def run_tests(criterion: TestsCriterion, ctx: CheckContext) -> CriterionResult:
     unimportable = sum(1 for test in tests if test.name.endswith(IMPORT_FAILED))
     if unimportable:
         summary += f"; {plural(unimportable, 'test file')} could not import your code (all their tests count as failed)"
-    return result(criterion, points, summary, tests=tests, metrics=metrics)
+    unusual = next((run for run in runs if run.verdict not in ("passed", "failed")), runs[0])
+    summary += verdict_note(unusual, ctx.limits)
+    return result(criterion, points, summary, tests=tests, metrics=metrics, verdict=unusual.verdict)
 
 
 def _redact(tests: list[TestResult]) -> list[TestResult]:

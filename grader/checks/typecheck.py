@@ -40,6 +40,12 @@ def types_command(
     return (*argv, "--", *files)
 
 
+def cache_name(criterion: TypesCriterion) -> str:
+    """mypy's flags are part of its cache key: one cache per set of flags, so none thrashes."""
+    name = "mypy-strict" if criterion.strict else "mypy"
+    return name + ("-ignore-missing" if criterion.ignore_missing_imports else "")
+
+
 def parse_mypy(stdout: str, files: Iterable[str]) -> list[Finding]:
     """Findings from ``mypy --output json`` (one JSON object per line; notes become ``info``)."""
     known = list(files)
@@ -107,7 +113,7 @@ def run_types(criterion: TypesCriterion, ctx: CheckContext) -> CriterionResult:
 
 def _mypy_findings(criterion: TypesCriterion, ctx: CheckContext, files: list[str]) -> list[Finding]:
     """mypy's findings; exit 1 means type errors, 2 a blocking error in the student's code or a crash."""
-    argv = types_command(criterion, files, ctx.workspace.cache_dir("mypy"))
+    argv = types_command(criterion, files, ctx.workspace.cache_dir(cache_name(criterion)))
     run = checked_run(ctx, "mypy", argv, ok_exits=(0, 1, MYPY_BLOCKING_EXIT))
     findings = parse_mypy(run.stdout, files)
     if run.exit_code == MYPY_BLOCKING_EXIT and not findings:
