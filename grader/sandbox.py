@@ -80,15 +80,15 @@ class RunOutput:
 
     @property
     def verdict(self) -> Verdict:
-        """How the step ended, the most telling reason first."""
-        if self.timed_out:
-            return "timeout"
+        """How the step ended, the most telling reason first (a limit explains a timeout it caused)."""
         if self.memory_exhausted:
             return "memory limit"
         if self.pids_limited:
             return "process limit"
         if self.disk_full:
             return "disk full"
+        if self.timed_out:
+            return "timeout"
         if self.supervisor_lost:
             return "crashed (signal 9)"
         if self.signal is not None:

@@ -323,9 +323,9 @@ class DockerWorkspace:
         if not command.runs_student_code:
             return self._step(command, TOOLS)
         with self._student:
-            before = self._probe(kill=False)
+            before = self._probe()
             run = self._step(command, STUDENT)
-            after = self._probe(kill=True)
+            after = self._probe(after=command)
         return _with_counters(run, before, after)
 
     def add_tree(self, source: Path, dest: str) -> None:
@@ -500,8 +500,15 @@ class DockerWorkspace:
         with contextlib.suppress(docker.errors.APIError):
             self._exec([PYTHON, "-I", PROBE, "--kill"], user, 30)
 
-    def _probe(self, *, kill: bool) -> dict[str, Any]:
-        argv = [PYTHON, "-I", PROBE, *(["--kill"] if kill else []), WORK, TMP]
+    def _probe(self, after: Command | None = None) -> dict[str, Any]:
+        """The container's counters; ``after`` a step, first kill what it left running, then
+        delete what it left in ``/tmp`` and ``out/`` except its declared outputs."""
+        argv = [PYTHON, "-I", PROBE]
+        if after is not None:
+            argv += ["--kill", "--clean", TMP, "--clean", f"{WORK}/out"]
+            for output in after.outputs:
+                argv += ["--keep", f"{WORK}/{_relative(output)}"]
+        argv += [WORK, TMP]
         try:
             out, _ended = self._exec(argv, STUDENT, 30)
         except docker.errors.APIError:
@@ -522,7 +529,11 @@ def _with_counters(run: RunOutput, before: dict[str, Any], after: dict[str, Any]
         return int(after.get(key, 0)) > int(before.get(key, 0))
 
     free = after.get("free") or {}
-    full = any(int(space) < LOW_SPACE for space in free.values()) or NO_SPACE in run.stderr
+    full = (
+        any(int(space) < LOW_SPACE for space in free.values())
+        or NO_SPACE in run.stderr
+        or NO_SPACE in run.stdout
+    )
     return RunOutput(
         exit_code=run.exit_code,
         stdout=run.stdout,

@@ -84,7 +84,7 @@ def coverage_run_command(
     """The student's tests under coverage, with the grader's rcfile and pytest ini, and a per-test timeout."""
     pytest = (
         "-m", "pytest", "-c", "../grader/pytest.ini", "--rootdir", ".", "-p", "no:cacheprovider",
-        "-p", "pytest_timeout", "--timeout", str(test_timeout), "-q", "--no-header",
+        "-p", "pytest_timeout", "--timeout", str(test_timeout), "-q", "-s", "--no-header",
     )  # fmt: skip
     return (
         *ISOLATED_PYTHON,
@@ -109,6 +109,7 @@ def run_coverage(criterion: CoverageCriterion, ctx: CheckContext) -> CriterionRe
             *coverage_run_command(criterion, rc, ctx.limits.test_timeout),
             student_code=True,
             env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
+            outputs=(f"out/.coverage-{criterion.id}",),
         )
     )
     stopped = stopped_summary(run, "your tests", ctx.limits)

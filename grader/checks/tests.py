@@ -41,6 +41,8 @@ WORKSPACE_PATH = re.compile(r"(?:[^\s\"'(]*/)?(?:submission|grader/tests-[\w-]+)
 """Where the sandbox keeps the code and the hidden tests: noise in a message, so it is cut."""
 IMPORT_FAILED = " (could not be imported)"
 """Appended to the name of a test file pytest could not import."""
+TEST_TIMEOUT = "from pytest-timeout"
+"""How pytest-timeout ends the message of a test it stopped: `Failed: Timeout (>3.0s) from pytest-timeout.`"""
 MISSING_MESSAGE = "did not run: the test session ended before reaching it (counted as failed)"
 PYTEST_EXIT_OK, PYTEST_EXIT_FAILED = 0, 1
 MESSAGE_LIMIT = 2000
@@ -86,6 +88,7 @@ def tests_command(
         str(test_timeout),
         "--continue-on-collection-errors",
         "-q",
+        "-s",
         "--no-header",
         "-rN",
         "--tb=short",
@@ -274,33 +277,44 @@ class _Session:
     run: RunOutput
 
 
-def _pytest_cases(ctx: CheckContext, argv: tuple[str, ...], junit: str, what: str) -> _Session:
+def _pytest_cases(
+    ctx: CheckContext, argv: tuple[str, ...], junit: str, what: str, *, quote: bool = True
+) -> _Session:
     """Run one pytest session on the student's code and read its JUnit report.
 
     The report file is removed before the step, so only this session can have
-    written it; a report whose outcome disagrees with pytest's exit code (e.g.
-    an ``os._exit(0)`` after failures) cannot be trusted and scores nothing.
+    written it; a report that is missing, unreadable, empty, or whose outcome
+    disagrees with pytest's exit code (e.g. an ``os._exit(0)`` after failures)
+    cannot be trusted and scores nothing. ``quote=False`` keeps the step's
+    output out of the summary: the student's code could print the hidden tests.
     """
     run = ctx.workspace.run(
         ctx.command(*argv, student_code=True, env=_PYTEST_ENV, outputs=(junit,))
     )
+    said = f": {first_line(run)}" if quote else ""
+    verdict = "failed" if run.verdict == "passed" else run.verdict
     xml = ctx.workspace.read_bytes(junit, RESULT_FILE_LIMIT)
     if xml is None:
         stopped = stopped_summary(run, what, ctx.limits)
         raise _StepFailed(
             stopped
-            or f"{what} ended without a report (exit code {run.exit_code}), so no result can be trusted: {first_line(run)}",
+            or f"{what} ended without a report (exit code {run.exit_code}), so no result can be trusted{said}",
             tool_fault=False,
-            verdict=run.verdict,
+            verdict=verdict,
         )
     try:
         cases = parse_junit(xml)
-    except ToolOutputError as exc:
-        raise _StepFailed(str(exc), tool_fault=True) from None
+    except ToolOutputError:
+        raise _StepFailed(
+            f"{what} left an unreadable report (was it overwritten?), so no result can be trusted",
+            tool_fault=False,
+            verdict=verdict,
+        ) from None
     if not cases:
         raise _StepFailed(
-            f"no tests ran in {what} (pytest exit code {run.exit_code}): {first_line(run)}",
-            tool_fault=True,
+            f"no tests ran in {what} (pytest exit code {run.exit_code}){said}",
+            tool_fault=False,
+            verdict=verdict,
         )
     all_passed = all(case.outcome in ("passed", "skipped") for case in cases)
     expected = PYTEST_EXIT_OK if all_passed else PYTEST_EXIT_FAILED
@@ -310,7 +324,7 @@ def _pytest_cases(ctx: CheckContext, argv: tuple[str, ...], junit: str, what: st
             f"{what} cannot be trusted: the report says {claim} but pytest ended with "
             f"{run.verdict} (exit code {run.exit_code}); nothing is counted",
             tool_fault=False,
-            verdict=run.verdict,
+            verdict=verdict,
         )
     return _Session(cases, run)
 
@@ -325,7 +339,8 @@ def _hidden_cases(
         ctx.workspace.add_tree(source, test_dir if source.is_dir() else f"{test_dir}/{source.name}")
         try:
             argv = tests_command(criterion, test_dir, junit, ctx.limits.test_timeout)
-            return _pytest_cases(ctx, argv, junit, "the tests")
+            quote = criterion.visibility == "visible" and not criterion.per_test
+            return _pytest_cases(ctx, argv, junit, "the tests", quote=quote)
         finally:
             ctx.workspace.remove(test_dir)
 
@@ -335,7 +350,7 @@ def student_tests_command(folder: str, junit: str, test_timeout: int) -> tuple[s
     return (
         *ISOLATED_PYTHON, "-m", "pytest", "-c", f"../{PYTEST_INI}", "--rootdir", ".", "-p", "no:cacheprovider",
         "-p", "pytest_timeout", "--timeout", str(test_timeout), "--continue-on-collection-errors",
-        "-q", "--no-header", "-rN", "--tb=short", "--junitxml", f"../{junit}", "-o", "junit_family=xunit2", folder,
+        "-q", "-s", "--no-header", "-rN", "--tb=short", "--junitxml", f"../{junit}", "-o", "junit_family=xunit2", folder,
     )  # fmt: skip
 
 
@@ -382,7 +397,14 @@ def run_tests(criterion: TestsCriterion, ctx: CheckContext) -> CriterionResult:
         summary += f"; {plural(unimportable, 'test file')} could not import your code (all their tests count as failed)"
     unusual = next((run for run in runs if run.verdict not in ("passed", "failed")), runs[0])
     summary += verdict_note(unusual, ctx.limits)
-    return result(criterion, points, summary, tests=tests, metrics=metrics, verdict=unusual.verdict)
+    verdict = unusual.verdict
+    timeouts = sum(1 for case in cases if case.message and TEST_TIMEOUT in case.message)
+    if timeouts and verdict in ("passed", "failed"):
+        verdict = "timeout"
+        summary += (
+            f"; {plural(timeouts, 'test')} ran past the {ctx.limits.test_timeout} s limit (timeout)"
+        )
+    return result(criterion, points, summary, tests=tests, metrics=metrics, verdict=verdict)
 
 
 def _redact(tests: list[TestResult]) -> list[TestResult]:

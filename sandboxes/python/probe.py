@@ -82,14 +82,49 @@ def counters(folders: list[str]) -> dict[str, object]:
     }
 
 
+def clean(folders: list[str], keep: set[str]) -> int:
+    """Delete what this user left in ``folders`` except ``keep``: nothing carries over to the next step."""
+    uid = os.getuid()
+    removed = 0
+    for folder in folders:
+        for root, dirs, files in os.walk(folder, topdown=False):
+            for name in files + dirs:
+                path = Path(root) / name
+                if str(path) in keep:
+                    continue
+                with contextlib.suppress(OSError):
+                    if path.lstat().st_uid != uid:
+                        continue
+                    if name in dirs and not path.is_symlink():
+                        path.rmdir()
+                    else:
+                        path.unlink()
+                    removed += 1
+    return removed
+
+
 def main() -> None:
-    """``probe.py [--kill] FOLDER...``"""
+    """``probe.py [--kill] [--clean FOLDER]... [--keep PATH]... FOLDER...``
+
+    Kills first, then reads the counters and free space of the FOLDERs, then
+    cleans: so the reading shows what the step left, and the next step starts clean.
+    """
     args = sys.argv[1:]
     report: dict[str, object] = {}
     if args[:1] == ["--kill"]:
         args = args[1:]
         report["all_killed"] = kill_all()
+    cleaned: list[str] = []
+    keep: set[str] = set()
+    while len(args) > 1 and args[0] in ("--clean", "--keep"):
+        if args[0] == "--clean":
+            cleaned.append(args[1])
+        else:
+            keep.add(args[1])
+        args = args[2:]
     report.update(counters(args))
+    if cleaned:
+        report["cleaned"] = clean(cleaned, keep)
     sys.stdout.write(json.dumps(report) + "\n")
 
 
