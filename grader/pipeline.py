@@ -24,7 +24,7 @@ from grader.errors import GraderError, PlatformError
 from grader.results import CriterionResult, LateInfo, Report, RubricInfo, SubmissionInfo
 from grader.rubric import Criterion
 from grader.rubric_loader import LoadedRubric
-from grader.sandbox import Command, Sandbox, Workspace
+from grader.sandbox import Command, RunDeadlineExceeded, Sandbox, Workspace
 from grader.scoring import apply_late_policy
 from grader.submission import SubmissionFiles, inspect, locate
 
@@ -96,6 +96,8 @@ def _guarded(criterion: Criterion, ctx: CheckContext) -> CriterionResult:
         return run_check(criterion, ctx)
     except GraderError:
         raise
+    except RunDeadlineExceeded as exc:
+        return failed(criterion, f"not graded: {exc} (timeout)", verdict="timeout")
     except Exception as exc:  # a grader bug: the other criteria still count
         log.exception("check %s crashed", criterion.id)
         return failed(

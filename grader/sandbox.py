@@ -30,6 +30,10 @@ OUTPUT_LIMIT = 1024 * 1024
 """Bytes of stdout or stderr kept per step; the rest is cut and the cut is reported."""
 
 
+class RunDeadlineExceeded(Exception):
+    """The whole run passed ``limits.run_timeout``: what had not finished scores 0 (timeout)."""
+
+
 @dataclass(frozen=True)
 class Command:
     """One step to run in the workspace."""
@@ -72,6 +76,8 @@ class RunOutput:
     """True when the step filled its writable space."""
     supervisor_lost: bool = False
     """True when the step's supervisor was killed, so how it ended is unknown."""
+    deadline_passed: bool = False
+    """True when the whole run's deadline stopped the step (it implies ``timed_out``)."""
 
     @property
     def memory_exhausted(self) -> bool:

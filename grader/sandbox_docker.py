@@ -44,7 +44,7 @@ from docker.types import Ulimit
 
 from grader.errors import SandboxError
 from grader.rubric import Limits
-from grader.sandbox import OUTPUT_LIMIT, Command, RunOutput
+from grader.sandbox import OUTPUT_LIMIT, Command, RunDeadlineExceeded, RunOutput
 
 log = logging.getLogger(__name__)
 
@@ -414,7 +414,15 @@ class DockerWorkspace:
 
     def _put(self, buffer: IO[bytes]) -> None:
         buffer.seek(0)
-        if not self._api.put_archive(self._cid, WORK, buffer):
+        try:
+            accepted = self._api.put_archive(self._cid, WORK, buffer)
+        except docker.errors.APIError as exc:
+            if self._killed.is_set():
+                raise RunDeadlineExceeded(_deadline_message(self._limits.run_timeout)) from None
+            raise SandboxError(
+                f"cannot copy files into the sandbox: {exc.explanation or exc}"
+            ) from None
+        if not accepted:
             raise SandboxError("the Docker engine refused to copy files into the sandbox")
 
     def _exec(self, argv: list[str], user: str, wait: float) -> tuple[bytes, bool]:
@@ -577,13 +585,18 @@ def _parse_trailer(out: bytes, duration: float) -> RunOutput:
     )
 
 
+def _deadline_message(run_timeout: int) -> str:
+    return f"the whole run passed its deadline of {run_timeout} s and the sandbox was stopped"
+
+
 def _out_of_time(command: Command, run_timeout: int) -> RunOutput:
     return RunOutput(
         exit_code=None,
         stdout="",
-        stderr=f"the whole run passed its deadline of {run_timeout} s; the sandbox was stopped",
-        duration=0.0,
+        stderr=_deadline_message(run_timeout),
+        duration=command.timeout,
         timed_out=True,
+        deadline_passed=True,
     )
 
 

@@ -19,7 +19,14 @@ from grader.rubric import (
     TypesCriterion,
 )
 from grader.rubric_loader import LoadedRubric
-from grader.sandbox import OUTPUT_LIMIT, Command, RunOutput, StepDir, Workspace
+from grader.sandbox import (
+    OUTPUT_LIMIT,
+    Command,
+    RunDeadlineExceeded,
+    RunOutput,
+    StepDir,
+    Workspace,
+)
 from grader.scoring import Points
 from grader.submission import SubmissionFiles
 
@@ -126,6 +133,8 @@ def checked_run(
     grader's, never the student's.
     """
     run = ctx.workspace.run(ctx.command(*argv, cwd=cwd, outputs=outputs))
+    if run.deadline_passed:
+        raise RunDeadlineExceeded(run.stderr)
     if run.timed_out or run.exit_code not in ok_exits:
         status = (
             "did not finish" if run.exit_code is None else f"failed (exit code {run.exit_code})"

@@ -1,0 +1,202 @@
+"""Hostile submissions through `grader grade --sandbox docker` (real engine, real image).
+
+For each attack in tests/fixtures/hostile/submissions: the verdict expected,
+the tests that still pass, the run ending within the limit + 2 s, the other
+criterion still graded, nothing left behind (containers, volumes, processes of
+the sandbox's users), and a normal submission graded right after at full marks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from support import ROOT
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+HOSTILE = ROOT / "tests" / "fixtures" / "hostile"
+RUBRIC = HOSTILE / "rubric.yaml"
+SECRET = "s3cret-token-that-must-not-leak"  # noqa: S105 - a decoy the sandbox must not leak
+LIMITS = yaml.safe_load(RUBRIC.read_text(encoding="utf-8"))["limits"]
+SANDBOX_USERS = ("1000", "1001")
+ALL = {"test_work_returns_the_answer", "test_double", "test_name"}
+SOUND = {"test_double", "test_name"}
+
+
+@dataclass(frozen=True)
+class Expect:
+    verdict: str
+    passing: set[str]
+    """Hidden tests that still pass: the attack spoils only its own test where it can."""
+    summary: str = ""
+    """Words the criterion's summary must contain."""
+
+
+CASES = {
+    "fork_bomb": Expect("process limit", set(), "more than 64 processes"),
+    "memory_bomb": Expect("memory limit", SOUND, "ran out of memory"),
+    "infinite_loop": Expect("timeout", SOUND, "ran past the 3 s limit"),
+    "sleep_forever": Expect("timeout", set(), "ran out of time"),
+    "output_flood": Expect("output truncated", SOUND, "output was cut"),
+    "disk_fill": Expect("disk full", SOUND, "filled the writable space"),
+    "many_files": Expect("disk full", SOUND, "filled the writable space"),
+    "network_probe": Expect("failed", SOUND),
+    "read_hidden_tests": Expect("failed", SOUND),
+    "print_environment": Expect("failed", SOUND),
+    "tampering_conftest": Expect("failed", set()),
+    "forged_results": Expect("failed", set(), "cannot be trusted"),
+    "exit_at_import": Expect("failed", set(), "without a report"),
+    "ignore_sigterm": Expect("timeout", set(), "ran out of time"),
+    "orphan_daemon": Expect("passed", ALL),
+    "deep_recursion": Expect("crashed (signal 11)", set(), "crashed (signal 11)"),
+    "kill_supervisor": Expect("crashed (signal 9)", set(), "cannot be trusted"),
+    "startup_hooks": Expect("failed", set()),
+    "student_config": Expect("failed", set()),
+}
+
+
+def grade(
+    submission: Path, *extra: str, rubric: Path = RUBRIC, fmt: str = "json"
+) -> tuple[subprocess.CompletedProcess[str], float]:
+    """`grader grade` as a subprocess, with secrets in its environment that must stay out."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/root"),
+        "GITHUB_TOKEN": SECRET,
+        "GITHUB_WEBHOOK_SECRET": SECRET,
+    }
+    if "DOCKER_HOST" in os.environ:
+        env["DOCKER_HOST"] = os.environ["DOCKER_HOST"]
+    started = time.monotonic()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "grade",
+            str(submission),
+            "--rubric",
+            str(rubric),
+            "--sandbox",
+            "docker",
+            "--format",
+            fmt,
+            *extra,
+        ],  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    return done, time.monotonic() - started
+
+
+def report_of(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    assert done.returncode == 0, done.stderr
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
+
+
+def _lines(*argv: str) -> list[str]:
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    return [line for line in done.stdout.splitlines() if line.strip()]
+
+
+def leftovers() -> list[str]:
+    """Sandbox containers, volumes and processes of the sandbox's users still on this machine."""
+    label = "label=grader.sandbox"
+    return (
+        [f"container {c}" for c in _lines("docker", "ps", "-aq", "--filter", label)]
+        + [f"volume {v}" for v in _lines("docker", "volume", "ls", "-q", "--filter", label)]
+        + [
+            f"process {p}"
+            for p in _lines("ps", "-o", "pid=,user=,args=", "-u", ",".join(SANDBOX_USERS))
+        ]
+    )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _engine() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "sandbox", "status"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, f"the Docker sandbox is not ready (make sandbox): {done.stderr}"
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_hostile_submission(name: str) -> None:
+    """The attack gets its verdict, in time, spoils nothing else, and leaves nothing behind."""
+    expect = CASES[name]
+    done, elapsed = grade(HOSTILE / "submissions" / name, "--show-hidden")
+    report = report_of(done)
+    correctness, style = report["criteria"]
+    passing = {
+        test["name"].rsplit("::", 1)[-1]
+        for test in correctness["tests"]
+        if test["outcome"] == "passed"
+    }
+    assert (correctness["verdict"], passing) == (expect.verdict, expect.passing), correctness[
+        "summary"
+    ]
+    assert expect.summary in correctness["summary"]
+    assert elapsed < LIMITS["timeout"] + 2, f"took {elapsed:.1f} s"
+    assert style["status"] == "graded"
+    assert report["sandbox"]["kind"] == "docker" and report["sandbox"]["image_digest"].startswith(
+        "sha256:"
+    )
+    assert SECRET not in done.stdout + done.stderr
+    assert leftovers() == []
+    after = report_of(grade(HOSTILE / "submissions" / "good")[0])
+    assert after["score"] == after["max_score"] == 40
+
+
+def test_the_attacks_are_real() -> None:
+    """Evidence the attacks ran: the network probe saw only loopback, the environment was printed,
+    the hidden tests were read, and the daemon started."""
+    probe = report_of(grade(HOSTILE / "submissions" / "network_probe", "--show-hidden")[0])
+    assert "no network: lo" in json.dumps(probe)
+    environment = report_of(
+        grade(HOSTILE / "submissions" / "print_environment", "--show-hidden")[0]
+    )
+    printed = json.dumps(environment)
+    assert "PATH" in printed and "HOSTNAME" not in printed and "GITHUB" not in printed
+    stolen = report_of(grade(HOSTILE / "submissions" / "read_hidden_tests", "--show-hidden")[0])
+    assert "def test_double" in json.dumps(stolen)
+
+
+@pytest.mark.parametrize("fmt", ["json", "markdown", "text"])
+def test_hidden_tests_never_reach_the_student(fmt: str) -> None:
+    """The submission reads the hidden tests and prints them; student-facing output never has them."""
+    done, _ = grade(HOSTILE / "submissions" / "read_hidden_tests", fmt=fmt)
+    assert done.returncode == 0, done.stderr
+    assert "def test_" not in done.stdout and "solution.double(21)" not in done.stdout
+    assert "hidden test 1" in done.stdout
+
+
+def test_the_run_deadline_stops_everything(tmp_path: Path) -> None:
+    """A rubric whose steps may take 30 s but the run only 6: the container is killed at 6 s."""
+    rubric = yaml.safe_load(RUBRIC.read_text(encoding="utf-8"))
+    rubric["limits"].update(timeout=30, run_timeout=6)
+    (tmp_path / "rubric.yaml").write_text(yaml.safe_dump(rubric), encoding="utf-8")
+    (tmp_path / "tests").symlink_to(HOSTILE / "tests")
+    done, elapsed = grade(
+        HOSTILE / "submissions" / "sleep_forever", rubric=tmp_path / "rubric.yaml"
+    )
+    report = report_of(done)
+    assert report["criteria"][0]["verdict"] == "timeout"
+    assert elapsed < 6 + 2, f"took {elapsed:.1f} s"
+    assert leftovers() == []
