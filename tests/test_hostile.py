@@ -28,6 +28,7 @@ RUBRIC = HOSTILE / "rubric.yaml"
 SECRET = "s3cret-token-that-must-not-leak"  # noqa: S105 - a decoy the sandbox must not leak
 LIMITS = yaml.safe_load(RUBRIC.read_text(encoding="utf-8"))["limits"]
 SANDBOX_USERS = ("1000", "1001")
+GRADE = (sys.executable, "-m", "grader", "grade", "--sandbox", "docker")
 ALL = {"test_work_returns_the_answer", "test_double", "test_name"}
 SOUND = {"test_double", "test_name"}
 
