@@ -79,20 +79,7 @@ def grade(
         env["DOCKER_HOST"] = os.environ["DOCKER_HOST"]
     started = time.monotonic()
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "grader",
-            "grade",
-            str(submission),
-            "--rubric",
-            str(rubric),
-            "--sandbox",
-            "docker",
-            "--format",
-            fmt,
-            *extra,
-        ],  # fmt: skip
+        [*GRADE, str(submission), "--rubric", str(rubric), "--format", fmt, *extra],
         capture_output=True,
         text=True,
         env=env,
