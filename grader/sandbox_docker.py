@@ -39,8 +39,10 @@ from typing import IO, Any
 
 import docker
 import docker.errors
+import requests.exceptions
 from docker.models.containers import Container
 from docker.types import Ulimit
+from docker.utils.socket import STDOUT, frames_iter
 
 from grader.errors import SandboxError
 from grader.rubric import Limits
@@ -62,8 +64,14 @@ LAUNCHER = "/opt/grader/launch.py"
 PROBE = "/opt/grader/probe.py"
 INIT = "/opt/grader/init.py"
 BAKED_CACHES = "/opt/grader/mypy-cache"
+CACHE = "/cache"
+"""The tools' own tmpfs (user grader, mode 0700): the student's code can neither read it nor fill it."""
+CACHE_SIZE = 512 * 1024**2
 PATH = "/opt/sandbox/bin:/usr/local/bin:/usr/bin:/bin"
 
+API_VERSION = "1.41"
+"""Docker 20.10's API; newer engines serve it too. Fixed, so connecting asks the engine nothing
+(version auto-detection leaks a socket when no engine answers)."""
 TOOLS_MEMORY = 768 * 1024**2
 """Memory the grading tools get beside the student's code (the OOM killer takes the biggest)."""
 OPEN_FILES = 1024
@@ -123,10 +131,13 @@ class SandboxCaps:
 
 def connect(timeout: int = 120) -> docker.DockerClient:
     """The engine at ``DOCKER_HOST`` (or the local socket), or one clear line saying there is none."""
+    client: docker.DockerClient | None = None
     try:
-        client = docker.from_env(timeout=timeout)
+        client = docker.from_env(version=API_VERSION, timeout=timeout)
         client.ping()
-    except docker.errors.DockerException as exc:
+    except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+        if client is not None:
+            client.close()
         reason = str(exc).split("\n", 1)[0][:200]
         raise SandboxError(
             "no Docker engine answers (set DOCKER_HOST, or start one: `make engine` installs "
@@ -220,7 +231,10 @@ class DockerSandbox:
                 working_dir=WORK,
                 network_mode="none",
                 read_only=True,
-                tmpfs={TMP: f"size={int(limits.disk)},mode=1777"},
+                tmpfs={
+                    TMP: f"size={int(limits.disk)},mode=1777",
+                    CACHE: f"size={CACHE_SIZE},uid=1001,gid=1001,mode=0700",
+                },
                 volumes={name: {"bind": WORK, "mode": "rw"}},
                 cap_drop=["ALL"],
                 security_opt=["no-new-privileges"],
@@ -304,7 +318,6 @@ class DockerWorkspace:
                     ("submission", 0o755, 0),
                     ("grader", 0o755, 0),
                     ("out", 0o1777, 0),
-                    ("cache", 0o755, 1001),
                 ):
                     tar.addfile(_entry(folder, tarfile.DIRTYPE, mode, uid))
                 _add_tree(tar, submission, PurePosixPath("submission"))
@@ -388,13 +401,13 @@ class DockerWorkspace:
             return handle.read() if handle else None
 
     def cache_dir(self, tool: str) -> str | None:
-        """A per-run copy of the cache baked into the image for ``tool`` (empty when none is)."""
+        """A per-run copy, in the tools' own tmpfs, of the cache baked into the image for ``tool``
+        (empty when none is); ``tool`` is a name of ours, e.g. ``mypy-strict``."""
         with self._cache_lock:
             if tool not in self._caches:
-                target = f"{WORK}/cache/{tool}"
-                script = (
-                    f'cp -a "{BAKED_CACHES}/{tool}" "{target}" 2>/dev/null || mkdir -p "{target}"'
-                )
+                target = f"{CACHE}/{tool}"
+                baked = f"{BAKED_CACHES}/{tool}"
+                script = f'cp -a "{baked}" "{target}" 2>/dev/null || {{ rm -rf "{target}"; mkdir -p "{target}"; }}'
                 self._exec_quiet(["sh", "-c", script], TOOLS)
                 self._caches[tool] = target
             return self._caches[tool]
@@ -428,14 +441,18 @@ class DockerWorkspace:
     def _exec(self, argv: list[str], user: str, wait: float) -> tuple[bytes, bool]:
         """Run ``argv`` in the container; its stdout (capped) and whether it ended within ``wait``."""
         exec_id = self._api.exec_create(self._cid, argv, user=user, workdir=WORK)["Id"]
-        stream = self._api.exec_start(exec_id, stream=True, demux=True)
+        sock = self._api.exec_start(exec_id, socket=True)
         out = bytearray()
 
         def read() -> None:
-            with contextlib.suppress(docker.errors.APIError, OSError, ValueError):
-                for chunk, _err in stream:
-                    if chunk and len(out) < TRAILER_LIMIT:
+            try:
+                for stream, chunk in frames_iter(sock, tty=False):  # type: ignore[no-untyped-call]
+                    if stream == STDOUT and len(out) < TRAILER_LIMIT:
                         out.extend(chunk[: TRAILER_LIMIT - len(out)])
+            except (OSError, ValueError):
+                pass  # the container went away mid-read: the caller sees no trailer
+            finally:
+                _close_stream(sock)
 
         reader = threading.Thread(target=read, daemon=True)
         reader.start()
@@ -528,6 +545,15 @@ class DockerWorkspace:
         except (json.JSONDecodeError, IndexError):
             return {}
         return reading if isinstance(reading, dict) else {}
+
+
+def _close_stream(sock: Any) -> None:
+    """Close an exec's raw stream: docker-py hands out a SocketIO whose close() leaves the
+    socket and the HTTP response behind it open."""
+    for part in (getattr(sock, "_response", None), getattr(sock, "_sock", None), sock):
+        if part is not None:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                part.close()
 
 
 def _with_counters(run: RunOutput, before: dict[str, Any], after: dict[str, Any]) -> RunOutput:

@@ -23,8 +23,13 @@ COMMON = (
     "--python-version",
     "3.11",
 )
-VARIANTS = {"mypy": (), "mypy-strict": ("--strict",)}
-"""Cache folder name -> the extra flags it was made with."""
+VARIANTS = {
+    "mypy": (),
+    "mypy-strict": ("--strict",),
+    "mypy-ignore-missing": ("--ignore-missing-imports",),
+    "mypy-strict-ignore-missing": ("--strict", "--ignore-missing-imports"),
+}
+"""Cache folder name (as ``grader.checks.typecheck.cache_name`` gives it) -> its extra flags."""
 
 MODULES = [
     "abc",
