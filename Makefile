@@ -45,7 +45,7 @@ check: install
 	$(BIN)/ruff format --check grader tests
 	$(BIN)/mypy
 	$(BIN)/bandit -q -c pyproject.toml -r grader sandboxes
-	@out="$$($(BIN)/radon cc -n C -s grader)"; if [ -n "$$out" ]; then echo "radon: functions worse than rank B:"; echo "$$out"; exit 1; fi
+	@out="$$($(BIN)/radon cc -n C -s grader sandboxes)"; if [ -n "$$out" ]; then echo "radon: functions worse than rank B:"; echo "$$out"; exit 1; fi
 	$(BIN)/grader rubric validate rubrics/*/rubric.yaml
 	$(BIN)/grader rubric schema | diff -u rubrics/schema.json - || { echo "rubrics/schema.json is stale: run make schema"; exit 1; }
 

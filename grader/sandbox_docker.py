@@ -387,18 +387,7 @@ class DockerWorkspace:
             ) from None
         if stat.get("linkTarget") or int(stat.get("size", 0)) > limit:
             return None
-        archive = io.BytesIO()
-        for chunk in stream:
-            archive.write(chunk)
-            if archive.tell() > limit + 64 * 1024:
-                return None
-        archive.seek(0)
-        with tarfile.open(fileobj=archive, mode="r") as tar:
-            member = tar.next()
-            if member is None or not member.isreg() or member.size > limit:
-                return None
-            handle = tar.extractfile(member)
-            return handle.read() if handle else None
+        return _regular_file(stream, limit)
 
     def cache_dir(self, tool: str) -> str | None:
         """A per-run copy, in the tools' own tmpfs, of the cache baked into the image for ``tool``
@@ -545,6 +534,22 @@ class DockerWorkspace:
         except (json.JSONDecodeError, IndexError):
             return {}
         return reading if isinstance(reading, dict) else {}
+
+
+def _regular_file(stream: Iterator[bytes], limit: int) -> bytes | None:
+    """The one regular file in a ``get_archive`` tar stream, or None past ``limit`` or for anything else."""
+    archive = io.BytesIO()
+    for chunk in stream:
+        archive.write(chunk)
+        if archive.tell() > limit + 64 * 1024:  # the file plus tar headers
+            return None
+    archive.seek(0)
+    with tarfile.open(fileobj=archive, mode="r") as tar:
+        member = tar.next()
+        if member is None or not member.isreg() or member.size > limit:
+            return None
+        handle = tar.extractfile(member)
+        return handle.read() if handle else None
 
 
 def _close_stream(sock: Any) -> None:

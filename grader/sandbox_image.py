@@ -170,27 +170,10 @@ def find_built(client: docker.DockerClient, tag: str, inputs: str) -> Image | No
     return image if image.labels.get(INPUTS_LABEL) == inputs else None
 
 
-def build_image(
-    client: docker.DockerClient,
-    *,
-    tag: str,
-    base: str,
-    cache_dir: Path,
-    mirror: str,
-    progress: Progress,
-    source: Path = SANDBOX_SOURCE,
-) -> BuildResult:
-    """Build (or find) the sandbox image for ``base`` and tag it ``tag``."""
-    if not (source / "Dockerfile").is_file():
-        raise SandboxError(f"cannot build the sandbox image: no Dockerfile in {source}")
-    base_image = _base_image(client, base, mirror, progress)
-    base_ref = DEBIAN_BASE_TAG if base == DEBIAN_BASE else base
-    inputs = inputs_digest(source, str(base_image.id))
-    built = find_built(client, tag, inputs)
-    if built is not None:
-        return BuildResult(tag=tag, image_id=str(built.id), base=base_ref, reused=True)
-    wheels = wheelhouse(source / "requirements.lock", cache_dir / "wheelhouse", progress)
-    progress(f"building {tag} from {base_ref}")
+def _docker_build(
+    client: docker.DockerClient, source: Path, wheels: Path, tag: str, base_ref: str, inputs: str
+) -> Image:
+    """``docker build`` of a context made of the sandbox files and the wheelhouse, with no network."""
     with tempfile.TemporaryDirectory(prefix="grader-context-") as scratch:
         context = Path(scratch)
         for name in CONTEXT_FILES:
@@ -217,4 +200,29 @@ def build_image(
             raise SandboxError(
                 f"the Docker engine refused the build: {exc.explanation or exc}"
             ) from None
+    return image
+
+
+def build_image(
+    client: docker.DockerClient,
+    *,
+    tag: str,
+    base: str,
+    cache_dir: Path,
+    mirror: str,
+    progress: Progress,
+    source: Path = SANDBOX_SOURCE,
+) -> BuildResult:
+    """Build (or find) the sandbox image for ``base`` and tag it ``tag``."""
+    if not (source / "Dockerfile").is_file():
+        raise SandboxError(f"cannot build the sandbox image: no Dockerfile in {source}")
+    base_image = _base_image(client, base, mirror, progress)
+    base_ref = DEBIAN_BASE_TAG if base == DEBIAN_BASE else base
+    inputs = inputs_digest(source, str(base_image.id))
+    built = find_built(client, tag, inputs)
+    if built is not None:
+        return BuildResult(tag=tag, image_id=str(built.id), base=base_ref, reused=True)
+    wheels = wheelhouse(source / "requirements.lock", cache_dir / "wheelhouse", progress)
+    progress(f"building {tag} from {base_ref}")
+    image = _docker_build(client, source, wheels, tag, base_ref, inputs)
     return BuildResult(tag=tag, image_id=str(image.id), base=base_ref, reused=False)

@@ -26,7 +26,7 @@ from grader.checks.base import (
     verdict_note,
 )
 from grader.results import CriterionResult, Outcome, TestResult
-from grader.rubric import TestsCriterion, Visibility
+from grader.rubric import Limits, TestsCriterion, Visibility
 from grader.sandbox import RunOutput
 from grader.scoring import WeightedOutcome, override_for, plural, share_passed
 
@@ -302,6 +302,12 @@ def _pytest_cases(
             tool_fault=False,
             verdict=verdict,
         )
+    return _Session(_trusted_cases(xml, run, what, said), run)
+
+
+def _trusted_cases(xml: bytes, run: RunOutput, what: str, said: str) -> list[JUnitCase]:
+    """The report's cases, if the report is readable, not empty, and agrees with pytest's exit code."""
+    verdict = "failed" if run.verdict == "passed" else run.verdict
     try:
         cases = parse_junit(xml)
     except ToolOutputError:
@@ -317,8 +323,7 @@ def _pytest_cases(
             verdict=verdict,
         )
     all_passed = all(case.outcome in ("passed", "skipped") for case in cases)
-    expected = PYTEST_EXIT_OK if all_passed else PYTEST_EXIT_FAILED
-    if run.exit_code != expected:
+    if run.exit_code != (PYTEST_EXIT_OK if all_passed else PYTEST_EXIT_FAILED):
         claim = "all passed" if all_passed else "some failed"
         raise _StepFailed(
             f"{what} cannot be trusted: the report says {claim} but pytest ended with "
@@ -326,7 +331,7 @@ def _pytest_cases(
             tool_fault=False,
             verdict=verdict,
         )
-    return _Session(cases, run)
+    return cases
 
 
 def _hidden_cases(
@@ -354,57 +359,76 @@ def student_tests_command(folder: str, junit: str, test_timeout: int) -> tuple[s
     )  # fmt: skip
 
 
-def run_tests(criterion: TestsCriterion, ctx: CheckContext) -> CriterionResult:
-    """Run the hidden tests (and the student's, if the rubric says so) and score the share passed."""
+@dataclass(frozen=True)
+class _Graded:
+    """What the sessions of one criterion produced, ready to score."""
+
+    tests: list[TestResult]
+    outcomes: list[WeightedOutcome]
+    cases: list[JUnitCase]
+    runs: list[RunOutput]
+
+
+def _grade_sessions(criterion: TestsCriterion, ctx: CheckContext) -> _Graded:
+    """The hidden tests' session, then the student's own when the rubric asks for it."""
     source = ctx.loaded.tests_path(criterion)
     folder = f"tests-{criterion.id}"
     late = ctx.loaded.rubric.late
-    hidden_now = late is None or ctx.now < late.due
-    try:
-        session = _hidden_cases(criterion, ctx, source, folder)
-        static = _static_tests(source)
-        cases = session.cases + missing_tests(static, session.cases, folder)
-        tests, outcomes = graded_tests(
-            cases,
-            criterion,
-            prefix=folder,
-            static_counts={file: max(len(ids), 1) for file, ids in static.items()},
-            hidden_now=hidden_now,
+    session = _hidden_cases(criterion, ctx, source, folder)
+    static = _static_tests(source)
+    cases = session.cases + missing_tests(static, session.cases, folder)
+    tests, outcomes = graded_tests(
+        cases,
+        criterion,
+        prefix=folder,
+        static_counts={file: max(len(ids), 1) for file, ids in static.items()},
+        hidden_now=late is None or ctx.now < late.due,
+    )
+    graded = _Graded(tests, outcomes, cases, [session.run])
+    if criterion.student_tests:
+        junit = f"out/junit-{criterion.id}-student.xml"
+        argv = student_tests_command(
+            criterion.student_tests.strip("/"), junit, ctx.limits.test_timeout
         )
-        runs = [session.run]
-        if criterion.student_tests:
-            junit = f"out/junit-{criterion.id}-student.xml"
-            argv = student_tests_command(
-                criterion.student_tests.strip("/"), junit, ctx.limits.test_timeout
-            )
-            own = _pytest_cases(ctx, argv, junit, "your tests")
-            visible = criterion.model_copy(update={"visibility": "visible", "per_test": {}})
-            own_tests, own_outcomes = graded_tests(
-                own.cases, visible, prefix="", static_counts={}, hidden_now=False
-            )
-            tests, outcomes = tests + own_tests, outcomes + own_outcomes
-            runs.append(own.run)
+        own = _pytest_cases(ctx, argv, junit, "your tests")
+        visible = criterion.model_copy(update={"visibility": "visible", "per_test": {}})
+        own_tests, own_outcomes = graded_tests(
+            own.cases, visible, prefix="", static_counts={}, hidden_now=False
+        )
+        graded = _Graded(
+            tests + own_tests, outcomes + own_outcomes, cases + own.cases, [session.run, own.run]
+        )
+    return graded
+
+
+def _verdict(graded: _Graded, limits: Limits) -> tuple[str, str]:
+    """The criterion's verdict and what to add to its summary about it."""
+    runs = graded.runs
+    unusual = next((run for run in runs if run.verdict not in ("passed", "failed")), runs[0])
+    note, verdict = verdict_note(unusual, limits), unusual.verdict
+    timeouts = sum(1 for case in graded.cases if case.message and TEST_TIMEOUT in case.message)
+    if timeouts and verdict in ("passed", "failed"):
+        verdict = "timeout"
+        note += f"; {plural(timeouts, 'test')} ran past the {limits.test_timeout} s limit (timeout)"
+    return verdict, note
+
+
+def run_tests(criterion: TestsCriterion, ctx: CheckContext) -> CriterionResult:
+    """Run the hidden tests (and the student's, if the rubric says so) and score the share passed."""
+    try:
+        graded = _grade_sessions(criterion, ctx)
     except _StepFailed as exc:
         return failed(criterion, exc.summary, tool_fault=exc.tool_fault, verdict=exc.verdict)
-    if not ctx.show_hidden:
-        tests = _redact(tests)
-    points = share_passed(criterion.points, outcomes)
+    tests = graded.tests if ctx.show_hidden else _redact(graded.tests)
+    points = share_passed(criterion.points, graded.outcomes)
     passed = sum(1 for test in tests if test.outcome == "passed")
     metrics = {"passed": float(passed), "total": float(len(tests))}
     summary = f"{passed} of {len(tests)} tests passed"
     unimportable = sum(1 for test in tests if test.name.endswith(IMPORT_FAILED))
     if unimportable:
         summary += f"; {plural(unimportable, 'test file')} could not import your code (all their tests count as failed)"
-    unusual = next((run for run in runs if run.verdict not in ("passed", "failed")), runs[0])
-    summary += verdict_note(unusual, ctx.limits)
-    verdict = unusual.verdict
-    timeouts = sum(1 for case in cases if case.message and TEST_TIMEOUT in case.message)
-    if timeouts and verdict in ("passed", "failed"):
-        verdict = "timeout"
-        summary += (
-            f"; {plural(timeouts, 'test')} ran past the {ctx.limits.test_timeout} s limit (timeout)"
-        )
-    return result(criterion, points, summary, tests=tests, metrics=metrics, verdict=verdict)
+    verdict, note = _verdict(graded, ctx.limits)
+    return result(criterion, points, summary + note, tests=tests, metrics=metrics, verdict=verdict)
 
 
 def _redact(tests: list[TestResult]) -> list[TestResult]:

@@ -67,10 +67,27 @@ class _Capture:
         self.total += len(chunk)
 
 
+def _read_ready(
+    selector: selectors.BaseSelector, captures: dict[int, _Capture], timeout: float
+) -> None:
+    """Read what is ready on the step's pipes; a pipe at its end leaves the selector."""
+    for key, _events in selector.select(timeout=timeout):
+        fd = int(key.fd)
+        chunk = os.read(fd, READ_SIZE)
+        if chunk:
+            captures[fd].add(chunk)
+        else:
+            selector.unregister(fd)
+
+
 def _drain(
     process: subprocess.Popen[bytes], captures: dict[int, _Capture], deadline: float
 ) -> bool:
-    """Read the step's output until it ends; True when the deadline came first."""
+    """Read the step's output until it ends; True when the deadline came first.
+
+    The step has ended once it has exited and its pipes are closed, or
+    ``DRAIN_AFTER_EXIT`` after it exited while a child it left still holds them.
+    """
     selector = selectors.DefaultSelector()
     for fd in captures:
         os.set_blocking(fd, False)
@@ -87,17 +104,11 @@ def _drain(
                 return False
             if now >= deadline:
                 return True
-            if not selector.get_map():
+            if selector.get_map():
+                _read_ready(selector, captures, min(0.05, deadline - now))
+            else:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     process.wait(timeout=deadline - now)
-                continue
-            for key, _events in selector.select(timeout=min(0.05, deadline - now)):
-                fd = int(key.fd)
-                chunk = os.read(fd, READ_SIZE)
-                if chunk:
-                    captures[fd].add(chunk)
-                else:
-                    selector.unregister(fd)
     finally:
         selector.close()
 
