@@ -26,6 +26,17 @@ StepDir = Literal["submission", "grader", "out"]
 Verdict = str
 """passed, failed, timeout, memory limit, process limit, disk full, output truncated, crashed (signal N)."""
 
+NOT_COPIED = (
+    ".git",
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".venv",
+    ".coverage",
+)
+"""Names in a submission that never enter a workspace: caches, virtualenvs, history."""
+
 OUTPUT_LIMIT = 1024 * 1024
 """Bytes of stdout or stderr kept per step; the rest is cut and the cut is reported."""
 

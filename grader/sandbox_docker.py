@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import io
 import json
 import logging
@@ -46,7 +47,7 @@ from docker.utils.socket import STDOUT, frames_iter
 
 from grader.errors import SandboxError
 from grader.rubric import Limits
-from grader.sandbox import OUTPUT_LIMIT, Command, RunDeadlineExceeded, RunOutput
+from grader.sandbox import NOT_COPIED, OUTPUT_LIMIT, Command, RunDeadlineExceeded, RunOutput
 
 log = logging.getLogger(__name__)
 
@@ -93,15 +94,7 @@ STEP_ENV = {
     "PYTHONDONTWRITEBYTECODE": "1",
     "PYTHONHASHSEED": "0",
 }
-_IGNORED = {
-    ".git",
-    "__pycache__",
-    ".mypy_cache",
-    ".pytest_cache",
-    ".ruff_cache",
-    ".venv",
-    ".coverage",
-}
+_IGNORED = set(NOT_COPIED)
 
 
 @dataclass(frozen=True)
@@ -573,18 +566,8 @@ def _with_counters(run: RunOutput, before: dict[str, Any], after: dict[str, Any]
         or NO_SPACE in run.stderr
         or NO_SPACE in run.stdout
     )
-    return RunOutput(
-        exit_code=run.exit_code,
-        stdout=run.stdout,
-        stderr=run.stderr,
-        duration=run.duration,
-        timed_out=run.timed_out,
-        signal=run.signal,
-        output_truncated=run.output_truncated,
-        oom_killed=grew("oom_kills"),
-        pids_limited=grew("pids_refused"),
-        disk_full=full,
-        supervisor_lost=run.supervisor_lost,
+    return dataclasses.replace(
+        run, oom_killed=grew("oom_kills"), pids_limited=grew("pids_refused"), disk_full=full
     )
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from grader.errors import SandboxError
 from grader.rubric import Limits
-from grader.sandbox import OUTPUT_LIMIT, Command, RunOutput
+from grader.sandbox import NOT_COPIED, OUTPUT_LIMIT, Command, RunOutput
 
 TOOL_MEMORY = 4 * 1024**3
 """Address space for the grading tools themselves: they are ours, not the student's."""
@@ -45,16 +45,7 @@ for name, value in limits.items():
 os.execvp(sys.argv[2], sys.argv[2:])
 """
 
-_IGNORED = shutil.ignore_patterns(
-    ".git",
-    "__pycache__",
-    ".mypy_cache",
-    ".pytest_cache",
-    ".ruff_cache",
-    ".venv",
-    ".coverage",
-    "*.pyc",
-)
+_IGNORED = shutil.ignore_patterns(*NOT_COPIED, "*.pyc")
 
 
 class LocalSandbox:
