@@ -17,8 +17,8 @@ from pathlib import Path
 
 from grader import __version__
 from grader.checks import CheckContext, run_check
-from grader.checks.base import failed
-from grader.checks.tests import PYTEST_INI, PYTEST_INI_TEXT
+from grader.checks.base import PYTEST_INI, failed
+from grader.checks.tests import PYTEST_INI_TEXT
 from grader.checks.typecheck import MYPY_CONFIG, MYPY_CONFIG_TEXT
 from grader.errors import GraderError, PlatformError
 from grader.results import CriterionResult, LateInfo, Report, RubricInfo, SubmissionInfo

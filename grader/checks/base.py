@@ -39,6 +39,28 @@ site-packages and, above all, does not put the working folder first on ``sys.pat
 student's ``pytest.py`` or ``coverage/`` cannot stand in for the real tool. pytest's
 ``pythonpath`` setting puts the submission on the path once pytest is loaded."""
 
+PYTEST_INI = "grader/pytest.ini"
+"""The grader's pytest configuration in the workspace; the student's is never read."""
+
+
+def pytest_options(test_timeout: int) -> tuple[str, ...]:
+    """What every pytest session on the student's code shares: the grader's ini, no cache, a
+    per-test timeout, and output straight to the step's capped stream (``-s``), not to a file."""
+    return (
+        "-c", f"../{PYTEST_INI}", "-p", "no:cacheprovider", "-p", "pytest_timeout",
+        "--timeout", str(test_timeout), "-q", "-s", "--no-header",
+    )  # fmt: skip
+
+
+JUNIT_OPTIONS = (
+    "--continue-on-collection-errors",
+    "-rN",
+    "--tb=short",
+    "-o",
+    "junit_family=xunit2",
+)
+"""Options of the sessions whose results are read back from JUnit XML."""
+
 StaticCriterion = LintCriterion | TypesCriterion | SecurityCriterion | ComplexityCriterion
 
 

@@ -17,6 +17,7 @@ from grader.checks.base import (
     checked_run,
     failed,
     load_json,
+    pytest_options,
     result,
     stopped_summary,
     verdict_note,
@@ -82,17 +83,17 @@ def coverage_run_command(
     criterion: CoverageCriterion, rc: str, test_timeout: int
 ) -> tuple[str, ...]:
     """The student's tests under coverage, with the grader's rcfile and pytest ini, and a per-test timeout."""
-    pytest = (
-        "-m", "pytest", "-c", "../grader/pytest.ini", "--rootdir", ".", "-p", "no:cacheprovider",
-        "-p", "pytest_timeout", "--timeout", str(test_timeout), "-q", "-s", "--no-header",
-    )  # fmt: skip
     return (
         *ISOLATED_PYTHON,
         "-m",
         "coverage",
         "run",
         f"--rcfile=../{rc}",
-        *pytest,
+        "-m",
+        "pytest",
+        *pytest_options(test_timeout),
+        "--rootdir",
+        ".",
         criterion.tests.strip("/"),
     )
 

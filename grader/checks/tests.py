@@ -16,11 +16,13 @@ from pathlib import Path
 
 from grader.checks.base import (
     ISOLATED_PYTHON,
+    JUNIT_OPTIONS,
     RESULT_FILE_LIMIT,
     CheckContext,
     ToolOutputError,
     failed,
     first_line,
+    pytest_options,
     result,
     stopped_summary,
     verdict_note,
@@ -30,7 +32,6 @@ from grader.rubric import Limits, TestsCriterion, Visibility
 from grader.sandbox import RunOutput
 from grader.scoring import WeightedOutcome, override_for, plural, share_passed
 
-PYTEST_INI = "grader/pytest.ini"
 PYTEST_INI_TEXT = (
     "[pytest]\n"
     "# The grader's own configuration: with -c, the student's pytest settings are never read.\n"
@@ -74,28 +75,14 @@ def tests_command(
         *ISOLATED_PYTHON,
         "-m",
         "pytest",
-        "-c",
-        f"../{PYTEST_INI}",
+        *pytest_options(test_timeout),
+        *JUNIT_OPTIONS,
+        "--junitxml",
+        f"../{junit}",
         "--rootdir",
         "../grader",
         "--confcutdir",
         f"../{test_dir}",
-        "-p",
-        "no:cacheprovider",
-        "-p",
-        "pytest_timeout",
-        "--timeout",
-        str(test_timeout),
-        "--continue-on-collection-errors",
-        "-q",
-        "-s",
-        "--no-header",
-        "-rN",
-        "--tb=short",
-        "--junitxml",
-        f"../{junit}",
-        "-o",
-        "junit_family=xunit2",
         f"../{test_dir}",
     )
 
@@ -353,9 +340,8 @@ def _hidden_cases(
 def student_tests_command(folder: str, junit: str, test_timeout: int) -> tuple[str, ...]:
     """The student's own tests in a session of their own, so their conftest.py never sees the hidden ones."""
     return (
-        *ISOLATED_PYTHON, "-m", "pytest", "-c", f"../{PYTEST_INI}", "--rootdir", ".", "-p", "no:cacheprovider",
-        "-p", "pytest_timeout", "--timeout", str(test_timeout), "--continue-on-collection-errors",
-        "-q", "-s", "--no-header", "-rN", "--tb=short", "--junitxml", f"../{junit}", "-o", "junit_family=xunit2", folder,
+        *ISOLATED_PYTHON, "-m", "pytest", *pytest_options(test_timeout), *JUNIT_OPTIONS,
+        "--junitxml", f"../{junit}", "--rootdir", ".", folder,
     )  # fmt: skip
 
 
