@@ -11,10 +11,11 @@ size-capped and refuses links.
 Two users share it: ``student`` (1000) runs the student's code, ``grader``
 (1001) runs the grading tools and PID 1. Steps of the student's code run one
 at a time; after each, ``probe.py`` kills every process the student's user
-still has (daemons, orphans, a fork bomb) and reads the cgroup's OOM and pids
-counters, which give the step's verdict. Each step runs under ``launch.py``,
-which enforces the step's timeout and output cap inside the container and is
-the only writer of the exec's stdout. The host enforces a deadline for the
+still has (daemons, orphans, a fork bomb), reads the free space it left and
+deletes what it left. Each step runs under ``launch.py``, which enforces the
+step's timeout and output cap inside the container, reads the cgroup's OOM
+and pids counters around the step for its verdict, and is the only writer of
+the exec's stdout. The host enforces a deadline for the
 whole run by killing the container, and removes the container and its volume
 whatever happens; a reaper removes the leftovers of a crashed grader.
 """
@@ -305,15 +306,20 @@ class DockerWorkspace:
 
     def prepare(self, submission: Path) -> None:
         """The layout: read-only ``submission/`` and ``grader/``, a shared sticky ``out/``."""
+        with self._upload() as tar:
+            for folder, mode in (("submission", 0o755), ("grader", 0o755), ("out", 0o1777)):
+                tar.addfile(_entry(folder, tarfile.DIRTYPE, mode))
+            _add_tree(tar, submission, PurePosixPath("submission"))
+
+    @contextmanager
+    def _upload(self, dest: str | None = None) -> Iterator[tarfile.TarFile]:
+        """A tar archive to fill, extracted under ``/work`` on exit (with ``dest``'s folders first)."""
         with tempfile.TemporaryFile() as buffer:
             with tarfile.open(fileobj=buffer, mode="w") as tar:
-                for folder, mode, uid in (
-                    ("submission", 0o755, 0),
-                    ("grader", 0o755, 0),
-                    ("out", 0o1777, 0),
-                ):
-                    tar.addfile(_entry(folder, tarfile.DIRTYPE, mode, uid))
-                _add_tree(tar, submission, PurePosixPath("submission"))
+                if dest is not None:
+                    for parent in reversed(_relative(dest).parents[:-1]):
+                        tar.addfile(_entry(str(parent), tarfile.DIRTYPE, 0o755))
+                yield tar
             self._put(buffer)
 
     # -- the Workspace protocol ------------------------------------------------------------
@@ -324,47 +330,40 @@ class DockerWorkspace:
 
     def run(self, command: Command) -> RunOutput:
         """Run a step under the launcher; steps of the student's code one at a time."""
-        for output in command.outputs:
-            self.remove(output)
+        if command.outputs:
+            self._remove(*command.outputs)
         if not command.runs_student_code:
             return self._step(command, TOOLS)
         with self._student:
-            before = self._probe()
             run = self._step(command, STUDENT)
-            after = self._probe(after=command)
-        return _with_counters(run, before, after)
+            free = self._clean_up_after(command).get("free") or {}
+        return _with_free_space(run, free)
 
     def add_tree(self, source: Path, dest: str) -> None:
         """Copy a host folder or file into the workspace (owned by root, read-only to the steps)."""
         target = _relative(dest)
-        with tempfile.TemporaryFile() as buffer:
-            with tarfile.open(fileobj=buffer, mode="w") as tar:
-                for parent in reversed(target.parents[:-1]):
-                    tar.addfile(_entry(str(parent), tarfile.DIRTYPE, 0o755, 0))
-                if source.is_dir():
-                    tar.addfile(_entry(str(target), tarfile.DIRTYPE, 0o755, 0))
-                    _add_tree(tar, source, target)
-                else:
-                    _add_file(tar, source, target)
-            self._put(buffer)
+        with self._upload(dest) as tar:
+            if source.is_dir():
+                tar.addfile(_entry(str(target), tarfile.DIRTYPE, 0o755))
+                _add_tree(tar, source, target)
+            else:
+                _add_file(tar, source, target)
 
     def write_text(self, dest: str, text: str) -> None:
         """Create a file in the workspace (owned by root, read-only to the steps)."""
-        target = _relative(dest)
         data = text.encode("utf-8")
-        with tempfile.TemporaryFile() as buffer:
-            with tarfile.open(fileobj=buffer, mode="w") as tar:
-                for parent in reversed(target.parents[:-1]):
-                    tar.addfile(_entry(str(parent), tarfile.DIRTYPE, 0o755, 0))
-                info = _entry(str(target), tarfile.REGTYPE, 0o644, 0)
-                info.size = len(data)
-                tar.addfile(info, io.BytesIO(data))
-            self._put(buffer)
+        with self._upload(dest) as tar:
+            info = _entry(str(_relative(dest)), tarfile.REGTYPE, 0o644)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
 
     def remove(self, dest: str) -> None:
         """Delete a file or folder from the workspace."""
-        path = f"{WORK}/{_relative(dest)}"
-        self._exec_quiet(["rm", "-rf", "--", path], ROOT)
+        self._remove(dest)
+
+    def _remove(self, *dests: str) -> None:
+        paths = [f"{WORK}/{_relative(dest)}" for dest in dests]
+        self._exec_quiet(["rm", "-rf", "--", *paths], ROOT)
 
     def read_bytes(self, path: str, limit: int) -> bytes | None:
         """Read a result file through ``get_archive``; None for a link, a folder or anything over ``limit``."""
@@ -507,14 +506,12 @@ class DockerWorkspace:
         with contextlib.suppress(docker.errors.APIError):
             self._exec([PYTHON, "-I", PROBE, "--kill"], user, 30)
 
-    def _probe(self, after: Command | None = None) -> dict[str, Any]:
-        """The container's counters; ``after`` a step, first kill what it left running, then
-        delete what it left in ``/tmp`` and ``out/`` except its declared outputs."""
-        argv = [PYTHON, "-I", PROBE]
-        if after is not None:
-            argv += ["--kill", "--clean", TMP, "--clean", f"{WORK}/out"]
-            for output in after.outputs:
-                argv += ["--keep", f"{WORK}/{_relative(output)}"]
+    def _clean_up_after(self, step: Command) -> dict[str, Any]:
+        """Kill what the step left running, read the free space it left, then delete what it
+        left in ``/tmp`` and ``out/`` except its declared outputs."""
+        argv = [PYTHON, "-I", PROBE, "--kill", "--clean", TMP, "--clean", f"{WORK}/out"]
+        for output in step.outputs:
+            argv += ["--keep", f"{WORK}/{_relative(output)}"]
         argv += [WORK, TMP]
         try:
             out, _ended = self._exec(argv, STUDENT, 30)
@@ -554,21 +551,14 @@ def _close_stream(sock: Any) -> None:
                 part.close()
 
 
-def _with_counters(run: RunOutput, before: dict[str, Any], after: dict[str, Any]) -> RunOutput:
-    """The step's verdict flags, from the counters read before and after it."""
-
-    def grew(key: str) -> bool:
-        return int(after.get(key, 0)) > int(before.get(key, 0))
-
-    free = after.get("free") or {}
+def _with_free_space(run: RunOutput, free: dict[str, int]) -> RunOutput:
+    """``disk full`` when the step left a writable folder (nearly) full or said it was."""
     full = (
         any(int(space) < LOW_SPACE for space in free.values())
         or NO_SPACE in run.stderr
         or NO_SPACE in run.stdout
     )
-    return dataclasses.replace(
-        run, oom_killed=grew("oom_kills"), pids_limited=grew("pids_refused"), disk_full=full
-    )
+    return dataclasses.replace(run, disk_full=full)
 
 
 def _parse_trailer(out: bytes, duration: float) -> RunOutput:
@@ -596,6 +586,8 @@ def _parse_trailer(out: bytes, duration: float) -> RunOutput:
         signal=report["signal"],
         output_truncated=report["stdout_bytes"] > len(stdout)
         or report["stderr_bytes"] > len(stderr),
+        oom_killed=bool(report["oom_killed"]),
+        pids_limited=bool(report["pids_limited"]),
     )
 
 
@@ -621,17 +613,18 @@ def _relative(dest: str) -> PurePosixPath:
     return path
 
 
-def _entry(name: str, kind: bytes, mode: int, uid: int) -> tarfile.TarInfo:
+def _entry(name: str, kind: bytes, mode: int) -> tarfile.TarInfo:
+    """A root-owned tar entry: what goes in is read-only to the steps unless ``mode`` says not."""
     info = tarfile.TarInfo(name)
     info.type = kind
     info.mode = mode
-    info.uid = info.gid = uid
+    info.uid = info.gid = 0
     info.mtime = int(time.time())
     return info
 
 
 def _add_file(tar: tarfile.TarFile, source: Path, name: PurePosixPath) -> None:
-    info = _entry(str(name), tarfile.REGTYPE, 0o644, 0)
+    info = _entry(str(name), tarfile.REGTYPE, 0o644)
     info.size = source.stat().st_size
     with source.open("rb") as handle:
         tar.addfile(info, handle)
@@ -647,7 +640,7 @@ def _add_tree(tar: tarfile.TarFile, source: Path, target: PurePosixPath) -> None
         if path.is_symlink():
             continue
         if path.is_dir():
-            tar.addfile(_entry(str(name), tarfile.DIRTYPE, 0o755, 0))
+            tar.addfile(_entry(str(name), tarfile.DIRTYPE, 0o755))
         elif path.is_file():
             _add_file(tar, path, name)
 

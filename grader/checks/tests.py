@@ -289,12 +289,13 @@ def _pytest_cases(
             tool_fault=False,
             verdict=verdict,
         )
-    return _Session(_trusted_cases(xml, run, what, said), run)
+    return _Session(_trusted_cases(xml, run, what, said, verdict), run)
 
 
-def _trusted_cases(xml: bytes, run: RunOutput, what: str, said: str) -> list[JUnitCase]:
+def _trusted_cases(
+    xml: bytes, run: RunOutput, what: str, said: str, verdict: str
+) -> list[JUnitCase]:
     """The report's cases, if the report is readable, not empty, and agrees with pytest's exit code."""
-    verdict = "failed" if run.verdict == "passed" else run.verdict
     try:
         cases = parse_junit(xml)
     except ToolOutputError:

@@ -7,6 +7,8 @@ The host starts it with ``docker exec``, the step as base64 JSON in ``argv[1]``:
 - keeps the first ``output_limit`` bytes of stdout and of stderr and drains
   (and counts) the rest, so a flood cannot fill memory or the disk,
 - kills the whole session at the timeout and again when the command ends,
+- reads the cgroup's OOM-kill and refused-fork counters before and after,
+  so the step's verdict can say ``memory limit`` or ``process limit``,
 - prints one JSON object: the only thing ever written to the exec's stdout.
 
 It makes itself non-dumpable first: the step runs as the same user, without
@@ -28,12 +30,38 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 PR_SET_DUMPABLE = 4
 READ_SIZE = 65536
 DRAIN_AFTER_EXIT = 0.2
 """Seconds to keep reading after the command exits, for output its children still hold."""
+
+
+def _counter(paths: tuple[str, ...], key: str) -> int:
+    """A ``key value`` line from the first cgroup file that exists (v1 and v2 differ)."""
+    for path in paths:
+        try:
+            text = Path(path).read_text()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            name, _, value = line.partition(" ")
+            if name == key:
+                return int(value)
+    return 0
+
+
+def cgroup_counters() -> tuple[int, int]:
+    """The container's OOM kills so far, and how often its pids limit refused a fork."""
+    return (
+        _counter(
+            ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control"),
+            "oom_kill",
+        ),
+        _counter(("/sys/fs/cgroup/pids.events", "/sys/fs/cgroup/pids/pids.events"), "max"),
+    )
 
 
 def _not_dumpable() -> None:
@@ -116,6 +144,7 @@ def _drain(
 def run(spec: dict[str, Any]) -> dict[str, Any]:
     """Run the step described by ``spec`` and describe how it ended."""
     started = time.monotonic()
+    oom_before, refused_before = cgroup_counters()
     # The argv is the grader's, from the host; running it is this script's job.
     process = subprocess.Popen(  # nosec B603
         spec["argv"],
@@ -134,11 +163,14 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     timed_out = _drain(process, captures, started + spec["timeout"])
     _kill_session(process.pid)
     code = process.wait()
+    oom_after, refused_after = cgroup_counters()
     return {
         "exit_code": None if code < 0 or timed_out else code,
         "signal": -code if code < 0 and not timed_out else None,
         "timed_out": timed_out,
         "duration": time.monotonic() - started,
+        "oom_killed": oom_after > oom_before,
+        "pids_limited": refused_after > refused_before,
         "stdout": base64.b64encode(out.head).decode("ascii"),
         "stderr": base64.b64encode(err.head).decode("ascii"),
         "stdout_bytes": out.total,

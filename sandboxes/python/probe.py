@@ -1,11 +1,11 @@
-"""Ends the calling user's processes in the sandbox and reports the container's counters.
+"""Ends the calling user's processes in the sandbox, reports free space, and cleans up after a step.
 
 Run by the host after every step that ran the student's code, as the
 student's user: ``kill(-1)`` reaches every process of that user (daemons,
 orphans, a fork bomb's children) and nothing else, and it is repeated until
-none is left. Then it prints one JSON line with the cgroup's OOM-kill count,
-how often the pids limit refused a fork, and the free space of the writable
-folders, which the host compares with the previous reading. Stdlib only.
+none is left. Then it prints one JSON line with the free space of the
+writable folders (a full one is the step's ``disk full``) and deletes what
+the step left there. Stdlib only.
 """
 
 from __future__ import annotations
@@ -50,36 +50,13 @@ def kill_all() -> bool:
     return False
 
 
-def _counter(paths: tuple[str, ...], key: str) -> int:
-    """A ``key value`` line from the first cgroup file that exists (v1 and v2 differ)."""
-    for path in paths:
-        try:
-            text = Path(path).read_text()
-        except OSError:
-            continue
-        for line in text.splitlines():
-            name, _, value = line.partition(" ")
-            if name == key:
-                return int(value)
-    return 0
-
-
-def counters(folders: list[str]) -> dict[str, object]:
-    """The cgroup's counters and the free bytes of each folder."""
+def free_space(folders: list[str]) -> dict[str, int]:
+    """The free bytes of each folder."""
     free = {}
     for folder in folders:
         stat = os.statvfs(folder)
         free[folder] = stat.f_bavail * stat.f_frsize
-    return {
-        "oom_kills": _counter(
-            ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control"),
-            "oom_kill",
-        ),
-        "pids_refused": _counter(
-            ("/sys/fs/cgroup/pids.events", "/sys/fs/cgroup/pids/pids.events"), "max"
-        ),
-        "free": free,
-    }
+    return free
 
 
 def clean(folders: list[str], keep: set[str]) -> int:
@@ -106,7 +83,7 @@ def clean(folders: list[str], keep: set[str]) -> int:
 def main() -> None:
     """``probe.py [--kill] [--clean FOLDER]... [--keep PATH]... FOLDER...``
 
-    Kills first, then reads the counters and free space of the FOLDERs, then
+    Kills first, then reads the free space of the FOLDERs, then
     cleans: so the reading shows what the step left, and the next step starts clean.
     """
     args = sys.argv[1:]
@@ -122,7 +99,7 @@ def main() -> None:
         else:
             keep.add(args[1])
         args = args[2:]
-    report.update(counters(args))
+    report["free"] = free_space(args)
     if cleaned:
         report["cleaned"] = clean(cleaned, keep)
     sys.stdout.write(json.dumps(report) + "\n")
