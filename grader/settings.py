@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import ByteSize, Field
+from pydantic import AliasChoices, ByteSize, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -44,3 +44,116 @@ class Settings(BaseSettings):
     """Operator cap: the most writable space a rubric may give a sandbox."""
     workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1, le=64)
     """Criteria graded at the same time for one submission."""
+
+
+def _default_data() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "grader"
+
+
+def _env(name: str) -> AliasChoices:
+    """Read a field from ``NAME`` and accept the field's own name too (tests, kwargs)."""
+    return AliasChoices(name, name.lower())
+
+
+class ServiceSettings(Settings):
+    """The service's configuration: the webhook, the queue, the store and GitHub.
+
+    The names GitHub integrations use everywhere (``GITHUB_WEBHOOK_SECRET``,
+    ``REDIS_URL``, ``DATABASE_URL``, ``GITHUB_*``) are read without the
+    ``GRADER_`` prefix; the grader's own knobs keep it.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="GRADER_",
+        frozen=True,
+        extra="ignore",
+        use_attribute_docstrings=True,
+        populate_by_name=True,
+    )
+
+    github_webhook_secret: SecretStr | None = Field(None, validation_alias=_env("GITHUB_WEBHOOK_SECRET"))
+    """The secret GitHub signs deliveries with (`X-Hub-Signature-256`); required by `grader serve`."""
+    redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias=_env("REDIS_URL"))
+    """The Celery broker and the shared rate limiter."""
+    database_url: str | None = Field(None, validation_alias=_env("DATABASE_URL"))
+    """SQLAlchemy URL; unset: SQLite at `GRADER_DATA_DIR/grader.db`."""
+    github_api_url: str = Field("https://api.github.com", validation_alias=_env("GITHUB_API_URL"))
+    """GitHub's REST API; `https://HOST/api/v3` for GitHub Enterprise Server."""
+    github_app_id: int | None = Field(None, validation_alias=_env("GITHUB_APP_ID"))
+    """The GitHub App's id (with its private key); preferred over a token."""
+    github_app_private_key: SecretStr | None = Field(
+        None, validation_alias=_env("GITHUB_APP_PRIVATE_KEY")
+    )
+    """The App's PEM private key itself."""
+    github_app_private_key_file: Path | None = Field(
+        None, validation_alias=_env("GITHUB_APP_PRIVATE_KEY_FILE")
+    )
+    """A file holding the App's PEM private key (instead of `GITHUB_APP_PRIVATE_KEY`)."""
+    github_token: SecretStr | None = Field(None, validation_alias=_env("GITHUB_TOKEN"))
+    """A plain token, when there is no App (check runs then need a fine-grained token)."""
+    data_dir: Path = Field(default_factory=_default_data)
+    """Where the SQLite database and downloaded submissions live."""
+    courses: Path = Path("courses.yaml")
+    """The course configuration: which repositories and paths map to which rubric."""
+    check_name: str = "grader"
+    """The check run's and commit status's name on GitHub."""
+    public_url: str | None = None
+    """The service's public address, for links from GitHub to `/submissions/{id}`."""
+    redis_prefix: str = "grader"
+    """Prefix of the service's own Redis keys (rate limiter, pauses)."""
+    writes_per_minute: int = Field(default=80, ge=1)
+    """GitHub's content-creation limit per minute, shared by all workers."""
+    writes_per_hour: int = Field(default=500, ge=1)
+    """GitHub's content-creation limit per hour, shared by all workers."""
+    max_archive: ByteSize = ByteSize(100 * 1024**2)
+    """The largest repository tarball (downloaded and extracted) a worker accepts."""
+    max_archive_files: int = Field(default=20_000, ge=1)
+    """The most files a repository tarball may hold."""
+    max_annotations: int = Field(default=500, ge=0)
+    """The most annotations put on one check run (sent 50 a request)."""
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    """Threshold of the JSON logs."""
+    log_json: bool = True
+    """JSON log lines (one object a line); false: readable console lines."""
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The store's URL: `DATABASE_URL`, or SQLite in the data dir."""
+        if self.database_url:
+            url = self.database_url
+            # Hosted PostgreSQL often hands out `postgres://`; SQLAlchemy wants a driver.
+            for prefix in ("postgres://", "postgresql://"):
+                if url.startswith(prefix):
+                    return "postgresql+psycopg://" + url[len(prefix) :]
+            return url
+        return f"sqlite:///{self.data_dir / 'grader.db'}"
+
+    def private_key(self) -> str | None:
+        """The App's private key, from the variable or the file."""
+        if self.github_app_private_key is not None:
+            return self.github_app_private_key.get_secret_value()
+        if self.github_app_private_key_file is not None:
+            return self.github_app_private_key_file.read_text(encoding="utf-8")
+        return None
+
+    def github_problems(self) -> list[str]:
+        """What keeps the worker from talking to GitHub, one message each."""
+        problems: list[str] = []
+        if self.github_app_id is None and self.github_token is None:
+            problems.append(
+                "GitHub credentials: set GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY(_FILE), or GITHUB_TOKEN"
+            )
+        if self.github_app_id is not None:
+            if self.github_app_private_key is None and self.github_app_private_key_file is None:
+                problems.append(
+                    "GITHUB_APP_ID is set but neither GITHUB_APP_PRIVATE_KEY nor GITHUB_APP_PRIVATE_KEY_FILE is"
+                )
+            elif (
+                self.github_app_private_key_file is not None
+                and not self.github_app_private_key_file.is_file()
+            ):
+                problems.append(
+                    f"GITHUB_APP_PRIVATE_KEY_FILE={self.github_app_private_key_file}: no such file"
+                )
+        return problems

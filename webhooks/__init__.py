@@ -1,0 +1,1 @@
+"""The FastAPI app: GitHub webhook receiver, health, metrics and the submission status API."""
