@@ -80,21 +80,12 @@ def _sandbox(kind: SandboxKind | None, settings: Settings) -> Sandbox:
     chosen = kind or SandboxKind(settings.sandbox)
     if chosen is SandboxKind.local:
         return LocalSandbox(settings.cache_dir)
-    from grader.sandbox_docker import DockerSandbox, SandboxCaps, connect  # needs the docker SDK
+    from grader.sandbox_docker import from_settings  # needs the docker SDK
 
     try:
-        client = connect()
+        return from_settings(settings)
     except PlatformError as exc:
         raise _fail(str(exc), EXIT_PLATFORM) from None
-    caps = SandboxCaps(
-        memory=int(settings.max_memory),
-        cpus=settings.max_cpus,
-        pids=settings.max_pids,
-        timeout=settings.max_timeout,
-        run_timeout=settings.max_run_timeout,
-        disk=int(settings.max_disk),
-    )
-    return DockerSandbox(client, settings.sandbox_image, caps)
 
 
 def _submitted_at(value: str | None) -> datetime | None:

@@ -48,6 +48,7 @@ from docker.utils.socket import STDOUT, frames_iter
 
 from grader.errors import SandboxError
 from grader.rubric import Limits
+from grader.settings import Settings
 from grader.sandbox import NOT_COPIED, OUTPUT_LIMIT, Command, RunDeadlineExceeded, RunOutput
 
 log = logging.getLogger(__name__)
@@ -657,3 +658,16 @@ def image_summary(client: docker.DockerClient, image: str) -> dict[str, str] | N
     except docker.errors.ImageNotFound:
         return None
     return {"image": image, "digest": str(found.id), "base": found.labels.get("grader.base", "?")}
+
+
+def from_settings(settings: Settings) -> DockerSandbox:
+    """The Docker sandbox the settings describe: the engine, the image and the operator's caps."""
+    caps = SandboxCaps(
+        memory=int(settings.max_memory),
+        cpus=settings.max_cpus,
+        pids=settings.max_pids,
+        timeout=settings.max_timeout,
+        run_timeout=settings.max_run_timeout,
+        disk=int(settings.max_disk),
+    )
+    return DockerSandbox(connect(), settings.sandbox_image, caps)

@@ -72,7 +72,9 @@ class ServiceSettings(Settings):
         populate_by_name=True,
     )
 
-    github_webhook_secret: SecretStr | None = Field(None, validation_alias=_env("GITHUB_WEBHOOK_SECRET"))
+    github_webhook_secret: SecretStr | None = Field(
+        None, validation_alias=_env("GITHUB_WEBHOOK_SECRET")
+    )
     """The secret GitHub signs deliveries with (`X-Hub-Signature-256`); required by `grader serve`."""
     redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias=_env("REDIS_URL"))
     """The Celery broker and the shared rate limiter."""

@@ -48,7 +48,7 @@ newer push to the same pull request replaced it. ``rejected``: the submission co
 graded for a reason of its own (an unsafe archive). ``failed``: the platform gave up after
 its retries. ``ignored``: no changed path belongs to the assignment."""
 ACTIVE: tuple[SubmissionStatus, ...] = ("queued", "running")
-PublicationState = Literal["sending", "done", "abandoned"]
+PublicationState = Literal["pending", "sending", "done", "abandoned"]
 
 
 def utcnow() -> datetime:

@@ -1,0 +1,593 @@
+"""Download a student's repository as GitHub's tarball and extract it safely.
+
+``download`` fetches the tarball of a commit: the API answers with a redirect
+to another host (codeload), which is followed without the ``Authorization``
+header, and the body is streamed to disk under a size cap. ``extract_tarball``
+unpacks it into a fresh folder, one entry at a time, and refuses anything that
+could write outside that folder, fill the disk or hold the worker's memory.
+
+Errors follow the two branches of ``grader.errors``: the platform failing (a
+5xx, a rate limit, a timeout) is a ``FetchError``, a ``PlatformError`` the
+caller retries unless its ``permanent`` flag says a retry cannot help (a 404);
+an archive that is too large or unsafe is an ``ArchiveError``, an
+``InputError``. No message ever holds the token or a URL's query string.
+
+Extraction decisions:
+
+* Links are never created. A symbolic or hard link that points outside the
+  tree (an absolute target, or one that climbs out with ``..``) is refused;
+  one that stays inside is skipped, as the Docker sandbox skips links too.
+* Character and block devices and FIFOs are skipped silently: git cannot store
+  them, so they carry nothing to grade.
+* Files are written ``0o644``, or ``0o755`` when the owner could execute them;
+  folders ``0o755``. Set-user-ID, set-group-ID and sticky bits never survive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import logging
+import os
+import shutil
+import tarfile
+import tempfile
+import time
+import zlib
+from pathlib import Path, PurePosixPath
+from typing import IO, BinaryIO, NoReturn
+
+import httpx
+
+from grader.errors import InputError, PlatformError
+
+log = logging.getLogger(__name__)
+
+MAX_REDIRECTS = 3
+"""Redirects followed after the first request (the API sends one, to codeload)."""
+_CHUNK = 64 * 1024
+_PERMANENT_STATUSES = frozenset({401, 404, 410})
+_ERROR_BODY_BYTES = 4096
+"""Bytes of an error response read to tell a rate limit from a refusal."""
+_HEADER_ALLOWANCE = 1024 * 1024
+_HEADER_ALLOWANCE_PER_ENTRY = 4096
+"""The tar stream may exceed ``max_bytes`` by this much for headers, long names and padding."""
+_SHOWN_NAME_CHARS = 200
+
+
+class FetchError(PlatformError):
+    """The download failed; retried by the caller unless ``permanent``."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        permanent: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        """The HTTP status, or None when no response came (timeout, connection error)."""
+        self.permanent = permanent
+        """True when retrying cannot help (401, 404, 410, another 4xx, a bad redirect)."""
+        self.retry_after = retry_after
+        """Seconds the server asked to wait before retrying (``Retry-After`` or the rate-limit reset)."""
+
+
+class ArchiveError(InputError):
+    """The archive is too large, broken or unsafe to extract."""
+
+    def __init__(self, message: str, *, entry: str | None = None) -> None:
+        super().__init__(message)
+        self.entry = entry
+        """The offending entry's name (non-printable characters escaped), or None."""
+
+
+# --- download ---------------------------------------------------------------
+
+
+def download(
+    url: str,
+    dest: Path,
+    *,
+    token: str | None,
+    max_bytes: int,
+    timeout: float = 30.0,
+    client: httpx.Client | None = None,
+) -> Path:
+    """Download ``url`` to ``dest`` and return ``dest``.
+
+    The token goes to the first request only; redirects (at most
+    ``MAX_REDIRECTS``, never from https to http) are followed without it. The
+    body is written to a temporary file beside ``dest`` (whose folder is
+    created) and renamed on success; on any failure nothing is left behind.
+    ``timeout`` bounds each network operation (connect, each read), not the
+    whole download. A ``client`` given is used as is and not closed.
+
+    Raises ``FetchError`` when the platform fails (``permanent`` for 401, 404,
+    410 and other refusals) and ``ArchiveError`` when the body is larger than
+    ``max_bytes``.
+    """
+    secrets = [token] if token else []
+    try:
+        if client is not None:
+            return _fetch(client, httpx.URL(url), dest, token, max_bytes, timeout, secrets)
+        with httpx.Client(timeout=timeout, follow_redirects=False) as own:
+            return _fetch(own, httpx.URL(url), dest, token, max_bytes, timeout, secrets)
+    except FetchError as exc:
+        raise FetchError(
+            _redact(str(exc), secrets),
+            status=exc.status,
+            permanent=exc.permanent,
+            retry_after=exc.retry_after,
+        ) from None
+    except httpx.InvalidURL as exc:
+        raise FetchError(
+            f"GET: invalid URL: {_redact(str(exc), secrets)}", permanent=True
+        ) from None
+
+
+def _fetch(
+    client: httpx.Client,
+    url: httpx.URL,
+    dest: Path,
+    token: str | None,
+    max_bytes: int,
+    timeout: float,
+    secrets: list[str],
+) -> Path:
+    """Follow the redirects by hand, dropping the ``Authorization`` header after the first hop."""
+    headers = {"Accept": "application/vnd.github+json", "Accept-Encoding": "identity"}
+    if token:
+        headers["Authorization"] = f"token {token}"
+    for _hop in range(MAX_REDIRECTS + 1):
+        if url.query:
+            secrets.append(url.query.decode("ascii", "replace"))
+        response = _send(client, url, headers, timeout)
+        try:
+            if not response.has_redirect_location:
+                _check_status(response, _shown_url(url))
+                return _save(response, dest, max_bytes, _shown_url(url))
+            url = _redirect_target(url, response)
+        finally:
+            response.close()
+        headers.pop("Authorization", None)
+    raise FetchError(f"GET {_shown_url(url)}: more than {MAX_REDIRECTS} redirects", permanent=True)
+
+
+def _send(
+    client: httpx.Client, url: httpx.URL, headers: dict[str, str], timeout: float
+) -> httpx.Response:
+    """One streamed GET with exactly ``headers``: no client-wide authentication is added."""
+    request = client.build_request("GET", url, headers=headers, timeout=timeout)
+    if "Authorization" not in headers:
+        request.headers.pop("Authorization", None)
+    try:
+        return client.send(request, stream=True, auth=None, follow_redirects=False)
+    except httpx.TimeoutException as exc:
+        raise FetchError(f"GET {_shown_url(url)}: timed out ({type(exc).__name__})") from exc
+    except httpx.RequestError as exc:
+        raise FetchError(f"GET {_shown_url(url)}: {type(exc).__name__}: {exc}") from exc
+
+
+def _redirect_target(url: httpx.URL, response: httpx.Response) -> httpx.URL:
+    """Where a redirect points; only http(s), and never from https down to http."""
+    target = url.join(response.headers["Location"])
+    if target.scheme not in ("http", "https") or (
+        url.scheme == "https" and target.scheme != "https"
+    ):
+        raise FetchError(
+            f"GET {_shown_url(url)}: HTTP {response.status_code} redirects to an unsafe "
+            f"{target.scheme or 'relative'} URL",
+            status=response.status_code,
+            permanent=True,
+        )
+    return target
+
+
+def _check_status(response: httpx.Response, where: str) -> None:
+    """Return on 200; else raise the ``FetchError`` the status calls for."""
+    status = response.status_code
+    if status == httpx.codes.OK:
+        return
+    message = f"GET {where}: HTTP {status} {response.reason_phrase}".rstrip()
+    if status in _PERMANENT_STATUSES:
+        raise FetchError(message, status=status, permanent=True)
+    if status >= 500 or status == httpx.codes.TOO_MANY_REQUESTS or _rate_limited(response):
+        raise FetchError(
+            f"{message} (rate limited)" if status in (403, 429) else message,
+            status=status,
+            retry_after=_retry_after(response),
+        )
+    raise FetchError(message, status=status, permanent=400 <= status < 500)
+
+
+def _rate_limited(response: httpx.Response) -> bool:
+    """A 403 that is GitHub's primary or secondary rate limit, not a refusal."""
+    if response.status_code != httpx.codes.FORBIDDEN:
+        return False
+    if response.headers.get("x-ratelimit-remaining") == "0" or "retry-after" in response.headers:
+        return True
+    head = b""
+    with contextlib.suppress(httpx.HTTPError):
+        for chunk in response.iter_bytes(_ERROR_BODY_BYTES):
+            head += chunk
+            if len(head) >= _ERROR_BODY_BYTES:
+                break
+    return b"rate limit" in head.lower()
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds to wait from ``Retry-After``, else from GitHub's rate-limit reset time."""
+    with contextlib.suppress(ValueError):
+        if "retry-after" in response.headers:
+            return max(0.0, float(response.headers["retry-after"]))
+        if "x-ratelimit-reset" in response.headers:
+            return max(0.0, float(response.headers["x-ratelimit-reset"]) - time.time())
+    return None
+
+
+def _save(response: httpx.Response, dest: Path, max_bytes: int, where: str) -> Path:
+    """Stream the body to a temporary file beside ``dest``, then rename it to ``dest``."""
+    announced = response.headers.get("content-length", "")
+    if announced.isdigit() and int(announced) > max_bytes:
+        raise ArchiveError(
+            f"GET {where}: the archive is {int(announced)} bytes, over the limit of {max_bytes}"
+        )
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    except OSError as exc:
+        raise FetchError(f"GET {where}: cannot write beside {dest}: {exc.strerror}") from exc
+    partial = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            _write_body(response, out, max_bytes, where)
+        partial.replace(dest)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise FetchError(f"GET {where}: cannot write {dest}: {exc.strerror}") from exc
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return dest
+
+
+def _write_body(response: httpx.Response, out: BinaryIO, max_bytes: int, where: str) -> None:
+    """Copy the body, stopping as soon as more than ``max_bytes`` arrived."""
+    received = 0
+    try:
+        for chunk in response.iter_bytes(_CHUNK):
+            received += len(chunk)
+            if received > max_bytes:
+                raise ArchiveError(
+                    f"GET {where}: the archive is over the limit of {max_bytes} bytes"
+                )
+            out.write(chunk)
+    except httpx.TimeoutException as exc:
+        raise FetchError(f"GET {where}: timed out after {received} bytes") from exc
+    except httpx.RequestError as exc:
+        raise FetchError(
+            f"GET {where}: {type(exc).__name__} after {received} bytes: {exc}"
+        ) from exc
+
+
+def _shown_url(url: httpx.URL) -> str:
+    """The URL without credentials, query or fragment: safe to log."""
+    return str(url.copy_with(query=None, fragment=None, userinfo=b""))
+
+
+def _redact(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+# --- extraction -------------------------------------------------------------
+
+
+class _Corrupt(Exception):
+    """The compressed stream is not gzip, or ends early (internal)."""
+
+
+class _TooBig(Exception):
+    """The decompressed stream passed its cap (internal)."""
+
+
+class _CappedGzip:
+    """The decompressed tar stream, refusing to yield more than ``limit`` bytes.
+
+    This bounds what ``tarfile`` can read into memory at once (pax headers and
+    GNU long names are read whole) as well as a decompression bomb.
+    """
+
+    def __init__(self, compressed: gzip.GzipFile, limit: int) -> None:
+        self._compressed = compressed
+        self._limit = limit
+        self._read = 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Up to ``size`` bytes (``-1``: what the cap allows)."""
+        allowed = self._limit + 1 - self._read
+        try:
+            data = self._compressed.read(allowed if size < 0 else min(size, allowed))
+        except (OSError, EOFError, zlib.error) as exc:
+            raise _Corrupt(str(exc) or type(exc).__name__) from exc
+        self._read += len(data)
+        if self._read > self._limit:
+            raise _TooBig
+        return data
+
+    def write(self, b: bytes, /) -> int:
+        raise OSError("read-only stream")
+
+    def tell(self) -> int:
+        return self._read
+
+    def seek(self, pos: int, /) -> int:
+        raise OSError("unseekable stream")
+
+    def close(self) -> None:
+        """The caller closes the underlying file."""
+
+
+def extract_tarball(
+    archive: Path,
+    dest: Path,
+    *,
+    max_bytes: int,
+    max_files: int,
+    strip_top: bool = True,
+) -> Path:
+    """Extract the gzip tar ``archive`` into ``dest`` and return ``dest``.
+
+    With ``strip_top`` every entry must sit in one top folder (GitHub's
+    ``owner-repo-sha7/``), whose contents land directly in ``dest``.
+    ``max_files`` caps the entries (folders, skipped links and devices
+    included), ``max_bytes`` the total size of the files, checked against each
+    header and against the bytes actually written. ``dest`` must be absent or
+    an empty folder (else ``FileExistsError``); the archive is extracted into
+    a temporary folder beside it, renamed to ``dest`` on success and removed
+    on failure, so an error leaves ``dest`` as it was.
+
+    Raises ``ArchiveError`` (naming the entry) for an unsafe, oversized or
+    broken archive, and ``PlatformError`` when the disk fails.
+    """
+    if dest.is_symlink() or (dest.exists() and (not dest.is_dir() or any(dest.iterdir()))):
+        raise FileExistsError(f"{dest}: exists and is not an empty folder")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".extracting", dir=dest.parent))
+    try:
+        _Extractor(scratch, max_bytes=max_bytes, max_files=max_files, strip_top=strip_top).run(
+            archive
+        )
+        scratch.chmod(0o755)
+        scratch.replace(dest)
+    except OSError as exc:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise PlatformError(f"cannot extract {archive.name} into {dest}: {exc}") from exc
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    return dest
+
+
+class _Extractor:
+    """One extraction: the checks and the counts, entry by entry."""
+
+    def __init__(self, root: Path, *, max_bytes: int, max_files: int, strip_top: bool) -> None:
+        self.root = root
+        self.max_bytes = max_bytes
+        self.max_files = max_files
+        self.strip_top = strip_top
+        self.top: str | None = None
+        self.entries = 0
+        self.written = 0
+        self.current: str | None = None
+        self.folders: set[tuple[str, ...]] = {()}
+        self.skipped = 0
+
+    def run(self, archive: Path) -> None:
+        """Read the archive as a stream and extract its entries in order."""
+        limit = self.max_bytes + _HEADER_ALLOWANCE + _HEADER_ALLOWANCE_PER_ENTRY * self.max_files
+        try:
+            with (
+                archive.open("rb") as raw,
+                gzip.GzipFile(fileobj=raw, mode="rb") as compressed,
+                tarfile.open(
+                    fileobj=_CappedGzip(compressed, limit),
+                    mode="r|",
+                    encoding="utf-8",
+                    errors="surrogateescape",
+                ) as tar,
+            ):
+                for member in tar:
+                    self._entry(tar, member)
+        except _TooBig:
+            raise _archive_error(
+                f"the archive unpacks to more than {limit} bytes", self.current
+            ) from None
+        except (_Corrupt, tarfile.TarError, EOFError, ValueError, zlib.error) as exc:
+            raise self._invalid(exc) from None
+        if self.entries == 0:
+            raise ArchiveError(f"not a valid tar.gz archive: {archive.name} holds no entries")
+        if self.skipped:
+            log.info("skipped %d links and special files in %s", self.skipped, archive.name)
+
+    def _entry(self, tar: tarfile.TarFile, member: tarfile.TarInfo) -> None:
+        """Check one entry and extract, skip or refuse it."""
+        self.current = member.name
+        self.entries += 1
+        if self.entries > self.max_files:
+            self._refuse(member.name, f"more than {self.max_files} entries")
+        _check_name(member.name, member.name)
+        relative = self._relative(member)
+        if relative is None:
+            return
+        if member.issym() or member.islnk():
+            self._check_link(member, relative)
+            self.skipped += 1
+        elif member.ischr() or member.isblk() or member.isfifo():
+            self.skipped += 1
+        elif member.isdir():
+            self._filtered(member, relative)
+            self._folder(member.name, relative)
+        elif member.isreg():
+            self._file(tar, member, relative)
+        else:
+            self._refuse(member.name, f"unsupported entry type {member.type!r}")
+
+    def _relative(self, member: tarfile.TarInfo) -> tuple[str, ...] | None:
+        """The entry's path parts under ``dest``; None for the top folder itself."""
+        parts = _safe_parts(member.name)
+        if not self.strip_top:
+            return parts or None
+        if not parts:
+            return None
+        if self.top is None:
+            self.top = parts[0]
+        if parts[0] != self.top:
+            self._refuse(member.name, f"lies outside the top folder '{_shown(self.top)}'")
+        if len(parts) == 1 and not member.isdir():
+            self._refuse(member.name, "is not inside a top folder")
+        return parts[1:] or None
+
+    def _check_link(self, member: tarfile.TarInfo, relative: tuple[str, ...]) -> None:
+        """Refuse a link whose target leaves the tree; one that stays in is skipped."""
+        _check_name(member.linkname, member.name)
+        why = _link_problem(member, relative, self.top if self.strip_top else None)
+        if why:
+            self._refuse(member.name, why)
+
+    def _file(
+        self, tar: tarfile.TarFile, member: tarfile.TarInfo, relative: tuple[str, ...]
+    ) -> None:
+        """Write a regular file, counting its bytes against ``max_bytes`` as they come."""
+        if self.written + member.size > self.max_bytes:
+            self._refuse(
+                member.name,
+                f"is {member.size} bytes; the files may total at most {self.max_bytes} bytes",
+            )
+        filtered = self._filtered(member, relative)
+        folder = self._folder(member.name, relative[:-1])
+        source = tar.extractfile(member)
+        if source is None:  # pragma: no cover - tarfile gives a reader for every regular file
+            self._refuse(member.name, "has no data")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        try:
+            handle = os.open(folder / relative[-1], flags, 0o600)
+        except FileExistsError:
+            self._refuse(member.name, "appears twice in the archive")
+        with source, os.fdopen(handle, "wb") as out:
+            self._copy(member.name, source, out)
+            os.fchmod(out.fileno(), 0o755 if filtered.mode & 0o100 else 0o644)
+
+    def _copy(self, name: str, source: IO[bytes], out: BinaryIO) -> None:
+        while chunk := source.read(_CHUNK):
+            self.written += len(chunk)
+            if self.written > self.max_bytes:
+                self._refuse(name, f"takes the files over {self.max_bytes} bytes")
+            out.write(chunk)
+
+    def _folder(self, name: str, relative: tuple[str, ...]) -> Path:
+        """Create ``relative`` and its parents (``0o755``), refusing to go through a file."""
+        path = self.root
+        for depth in range(1, len(relative) + 1):
+            path = path / relative[depth - 1]
+            if relative[:depth] in self.folders:
+                continue
+            if path.is_symlink() or path.exists():
+                self._refuse(
+                    name, f"needs folder '{_shown('/'.join(relative[:depth]))}', already a file"
+                )
+            path.mkdir()
+            path.chmod(0o755)
+            self.folders.add(relative[:depth])
+        return path
+
+    def _filtered(self, member: tarfile.TarInfo, relative: tuple[str, ...]) -> tarfile.TarInfo:
+        """Python's ``data`` filter, as defence in depth behind the checks above."""
+        try:
+            return tarfile.data_filter(member.replace(name="/".join(relative)), str(self.root))
+        except tarfile.FilterError as exc:
+            self._refuse(member.name, f"refused by tarfile's data filter: {exc}")
+
+    def _invalid(self, exc: BaseException) -> ArchiveError:
+        detail = str(exc) or type(exc).__name__
+        return _archive_error(f"not a valid tar.gz archive: {detail}", self.current, after=True)
+
+    def _refuse(self, name: str, why: str) -> NoReturn:
+        raise _archive_error(why, name)
+
+
+def _archive_error(why: str, name: str | None, *, after: bool = False) -> ArchiveError:
+    """An ``ArchiveError`` naming the entry: "entry 'x': why", or "why (at or after entry 'x')"."""
+    if name is None:
+        return ArchiveError(why)
+    shown = _shown(name)
+    if after:
+        return ArchiveError(f"{why} (at or after entry '{shown}')", entry=shown)
+    return ArchiveError(f"entry '{shown}': {why}", entry=shown)
+
+
+def _link_problem(member: tarfile.TarInfo, relative: tuple[str, ...], top: str | None) -> str:
+    """Why a link cannot stay in the tree, or "" when its target is inside it.
+
+    A symbolic link's target is relative to the link's folder; a hard link's
+    to the archive's root, where the top folder (when stripped) must begin it.
+    """
+    target = PurePosixPath(member.linkname)
+    shown = _shown(member.linkname)
+    if not member.linkname:
+        return "is a link with an empty target"
+    if target.is_absolute():
+        return f"links to absolute path '{shown}'"
+    if member.issym():
+        inside = _resolve(relative[:-1], target.parts) is not None
+    else:
+        resolved = _resolve((), target.parts)
+        inside = resolved is not None and (top is None or resolved[:1] == (top,))
+    return "" if inside else f"links outside the tree, to '{shown}'"
+
+
+def _check_name(name: str, entry: str) -> None:
+    """Refuse a name holding NUL or bytes that are not UTF-8 (decoded as lone surrogates)."""
+    if "\x00" in name:
+        raise _archive_error("has a NUL character in its name", entry)
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _archive_error("has a name that is not valid UTF-8", entry) from None
+
+
+def _safe_parts(name: str) -> tuple[str, ...]:
+    """The parts of an entry's name without ``.``; refuses absolute paths and ``..``."""
+    pure = PurePosixPath(name)
+    if pure.is_absolute():
+        raise _archive_error("has an absolute path", name)
+    if ".." in pure.parts:
+        raise _archive_error("has a '..' component in its path", name)
+    return pure.parts
+
+
+def _resolve(start: tuple[str, ...], steps: tuple[str, ...]) -> tuple[str, ...] | None:
+    """Walk ``steps`` from ``start`` lexically; None when it climbs above the root."""
+    parts = list(start)
+    for step in steps:
+        if step == "..":
+            if not parts:
+                return None
+            parts.pop()
+        elif step not in ("", "."):
+            parts.append(step)
+    return tuple(parts)
+
+
+def _shown(name: str) -> str:
+    """A name safe to print: non-printable characters escaped, long names cut."""
+    escaped = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in name)
+    if len(escaped) > _SHOWN_NAME_CHARS:
+        return escaped[:_SHOWN_NAME_CHARS] + "..."
+    return escaped
