@@ -21,7 +21,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from grader import __version__
+from grader import __version__, cli_service
 from grader.errors import InputError, PlatformError
 from grader.pipeline import GradeOptions, grade_submission
 from grader.report import render
@@ -310,6 +310,11 @@ def sandbox_status() -> None:
             EXIT_PLATFORM,
         )
     typer.echo(f"image: {summary['image']} {summary['digest']} (base {summary['base']})")
+
+
+app.command()(cli_service.serve)
+app.command()(cli_service.worker)
+app.command()(cli_service.regrade)
 
 
 @app.command()

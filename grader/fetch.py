@@ -407,7 +407,7 @@ class _Extractor:
                     self._entry(tar, member)
         except _TooBig:
             raise _archive_error(
-                f"the archive unpacks to more than {limit} bytes", self.current
+                f"the archive unpacks to more than {limit} bytes", self.current, after=True
             ) from None
         except (_Corrupt, tarfile.TarError, EOFError, ValueError, zlib.error) as exc:
             raise self._invalid(exc) from None

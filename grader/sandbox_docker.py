@@ -48,8 +48,8 @@ from docker.utils.socket import STDOUT, frames_iter
 
 from grader.errors import SandboxError
 from grader.rubric import Limits
-from grader.settings import Settings
 from grader.sandbox import NOT_COPIED, OUTPUT_LIMIT, Command, RunDeadlineExceeded, RunOutput
+from grader.settings import Settings
 
 log = logging.getLogger(__name__)
 

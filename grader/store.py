@@ -583,6 +583,24 @@ class Store:
         return cumulative, float(total), int(count)
 
 
+def regrade_of(original: Submission, rubric_sha256: str) -> NewSubmission:
+    """A new submission grading the same commit again, with the assignment's current rubric."""
+    return NewSubmission(
+        repository=original.repository,
+        pull_number=original.pull_number,
+        head_sha=original.head_sha,
+        head_repository=original.head_repository,
+        head_ref=original.head_ref,
+        base_sha=original.base_sha,
+        installation_id=original.installation_id,
+        assignment=original.assignment,
+        rubric_path=original.rubric_path,
+        rubric_sha256=rubric_sha256,
+        paths=original.paths,
+        regrade=True,
+    )
+
+
 _NEW_FIELDS = (
     "repository",
     "pull_number",

@@ -1,0 +1,134 @@
+"""``grader serve``, ``grader worker`` and ``grader regrade``: run and steer the service.
+
+Each command reads ``ServiceSettings`` from the environment and checks it
+before starting anything, so a missing secret or a bad course file is one
+clear line and exit code 2, not a traceback from deep inside uvicorn or Celery.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from grader import logs
+from grader.courses import load_courses
+from grader.errors import InputError, PlatformError
+from grader.settings import ServiceSettings
+
+EXIT_INPUT, EXIT_PLATFORM = 2, 3
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def service_settings(*, need_secret: bool = False, need_github: bool = False) -> ServiceSettings:
+    """The environment's settings, or exit 2 naming every problem."""
+    try:
+        settings = ServiceSettings()
+    except ValidationError as exc:
+        shown = "; ".join(
+            f"{'_'.join(map(str, error['loc'])).upper()}: {error['msg']}" for error in exc.errors()
+        )
+        raise _fail(f"bad configuration: {shown}", EXIT_INPUT) from None
+    problems: list[str] = settings.github_problems() if need_github else []
+    if need_secret and settings.github_webhook_secret is None:
+        problems.append("GITHUB_WEBHOOK_SECRET is not set (the secret of the GitHub webhook)")
+    try:
+        load_courses(settings.courses)
+    except InputError as exc:
+        problems.append(f"GRADER_COURSES={settings.courses}:\n{exc}")
+    if problems:
+        raise _fail("bad configuration: " + "\n".join(problems), EXIT_INPUT)
+    return settings
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="API processes.", min=1)] = 1,
+) -> None:
+    """Run the API: GitHub's webhook, /healthz, /readyz, /metrics, /submissions/{id}."""
+    import uvicorn
+
+    settings = service_settings(need_secret=True)
+    logs.configure(settings.log_level, json=settings.log_json)
+    uvicorn.run(
+        "webhooks.service:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+    )
+
+
+def worker(
+    concurrency: Annotated[
+        int, typer.Option(help="Jobs graded at the same time (each in its own container).", min=1)
+    ] = 2,
+    queues: Annotated[
+        str, typer.Option(help="Queues to consume, comma-separated.")
+    ] = "grading,feedback",
+    name: Annotated[str | None, typer.Option(help="Worker name (default: celery@host).")] = None,
+) -> None:
+    """Run a Celery worker: announce, fetch, grade in the Docker sandbox, publish."""
+    from grader import tasks
+    from grader.sandbox_docker import connect
+    from grader.store import Store
+
+    settings = service_settings(need_github=True)
+    logs.configure(settings.log_level, json=settings.log_json)
+    try:
+        Store(settings.sqlalchemy_url).migrate()
+        connect(timeout=10).close()
+    except PlatformError as exc:
+        raise _fail(str(exc), EXIT_PLATFORM) from None
+    except Exception as exc:  # the store: one line, not a traceback
+        raise _fail(f"the store at DATABASE_URL does not answer: {exc}", EXIT_PLATFORM) from None
+    tasks.configure(settings).worker_main(
+        [
+            "worker",
+            f"--concurrency={concurrency}",
+            f"--queues={queues}",
+            f"--hostname={name or f'grader@{socket.gethostname()}-{os.getpid()}'}",
+            f"--loglevel={settings.log_level.upper()}",
+            "--pool=prefork",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+
+
+def regrade(
+    submission_ids: Annotated[list[str], typer.Argument(help="Submissions to grade again.")],
+) -> None:
+    """Grade submissions again (a new submission each, with the current rubric)."""
+    from grader import tasks
+    from grader.store import Store, regrade_of
+
+    settings = service_settings()
+    courses = load_courses(settings.courses)
+    store = Store(settings.sqlalchemy_url)
+    tasks.configure(settings)
+    missing = 0
+    for submission_id in submission_ids:
+        original = store.get(submission_id)
+        route = courses.get(original.assignment) if original is not None else None
+        if original is None or route is None:
+            typer.echo(f"{submission_id}: no such submission, or its assignment is gone", err=True)
+            missing += 1
+            continue
+        stored = store.add_submission(regrade_of(original, route.digest))
+        tasks.enqueue_announce(stored.id)
+        store.mark_enqueued(stored.id)
+        typer.echo(f"{submission_id} -> {stored.id} queued")
+    if missing:
+        raise typer.Exit(EXIT_INPUT)

@@ -1,0 +1,327 @@
+"""The API: GitHub's webhook, health, readiness, metrics and submission status.
+
+``POST /webhooks/github`` does only what fits well inside GitHub's 10 seconds:
+check the size and the signature, parse, record the delivery, store a
+submission per matching assignment, enqueue, and answer 202 with the ids.
+Grading happens in the workers. Every bad input gets a 4xx naming what is
+wrong; a store that does not answer gets a 503 (GitHub shows it as a failed
+delivery, to redeliver); a broker that does not answer loses nothing: the
+submission is stored and a worker's sweep enqueues it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import SQLAlchemyError
+
+from grader import logs
+from grader.courses import Courses, Route
+from grader.metrics import Metrics
+from grader.settings import ServiceSettings
+from grader.store import NewSubmission, Store
+from webhooks import events
+
+MAX_BODY = 25 * 1024 * 1024
+"""GitHub caps payloads at 25 MB; anything larger is not from GitHub."""
+
+log = logs.get("webhooks")
+
+
+@dataclass
+class Backend:
+    """What the API talks to; tests swap the pieces."""
+
+    settings: ServiceSettings
+    store: Store
+    courses: Courses
+    enqueue: Callable[[str, Route], None]
+    """Hand a stored submission to the queue (raises when the broker is down)."""
+    checks: dict[str, Callable[[], None]] = field(default_factory=dict)
+    """Readiness probes by name; each raises when its dependency does not answer."""
+    queue_depth: Callable[[], dict[str, int]] = dict
+
+
+def create_app(backend: Backend) -> FastAPI:
+    """The FastAPI application over a backend."""
+    if backend.settings.github_webhook_secret is None:
+        raise ValueError("GITHUB_WEBHOOK_SECRET is not set: the webhook cannot verify deliveries")
+    secret = backend.settings.github_webhook_secret.get_secret_value().encode()
+    metrics = Metrics(backend.store, backend.queue_depth)
+    app = FastAPI(title="grader", version="1", docs_url=None, redoc_url=None)
+
+    @app.post("/webhooks/github", status_code=202)
+    async def github_webhook(request: Request) -> JSONResponse:
+        event = request.headers.get("x-github-event", "")
+        response = await _receive(request, secret, backend)
+        outcome = str(json.loads(bytes(response.body)).get("status", response.status_code))
+        metrics.deliveries.labels(event=event or "unknown", outcome=outcome).inc()
+        return response
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz() -> JSONResponse:
+        results: dict[str, str] = {}
+        for name, probe in backend.checks.items():
+            try:
+                probe()
+                results[name] = "ok"
+            except Exception as exc:  # a probe's failure is the answer, not a crash
+                results[name] = f"unavailable: {type(exc).__name__}: {str(exc)[:200]}"
+        ready = all(value == "ok" for value in results.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": results},
+            status_code=200 if ready else 503,
+        )
+
+    @app.get("/metrics")
+    def metrics_endpoint() -> PlainTextResponse:
+        return PlainTextResponse(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/submissions/{submission_id}")
+    def submission(submission_id: str) -> JSONResponse:
+        return _submission(backend.store, submission_id)
+
+    return app
+
+
+def _error(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"status": "rejected", "message": message, **extra}, status_code=status)
+
+
+def _answer(status: int, outcome: str, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"status": outcome, "message": message, **extra}, status_code=status)
+
+
+async def _read_body(request: Request) -> bytes | None:
+    """The raw body, or None when it passes GitHub's 25 MB (counted as it streams)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def signature_ok(secret: bytes, body: bytes, header: str | None) -> bool:
+    """GitHub's ``X-Hub-Signature-256``: HMAC-SHA256 of the raw body, compared in constant time."""
+    if not header or not header.startswith("sha256="):
+        return False
+    expected = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), header.strip().encode())
+
+
+async def _receive(request: Request, secret: bytes, backend: Backend) -> JSONResponse:
+    body = await _read_body(request)
+    if body is None:
+        return _error(413, f"the payload is over GitHub's {MAX_BODY // 2**20} MB limit")
+    signature = request.headers.get("x-hub-signature-256")
+    if not signature:
+        return _error(
+            401, "missing X-Hub-Signature-256 header: is the webhook secret set on GitHub?"
+        )
+    if not signature_ok(secret, body, signature):
+        return _error(401, "X-Hub-Signature-256 does not match the body: wrong secret, or altered")
+    event = request.headers.get("x-github-event")
+    delivery = request.headers.get("x-github-delivery")
+    missing = [
+        name
+        for name, value in (("X-GitHub-Event", event), ("X-GitHub-Delivery", delivery))
+        if not value
+    ]
+    if missing or event is None or delivery is None:
+        return _error(400, f"missing header(s): {', '.join(missing)}")
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return _error(400, f"the body is not JSON: {exc}")
+    if not isinstance(payload, dict):
+        return _error(400, f"the body is a JSON {type(payload).__name__}, not an object")
+    logs.bind(delivery_id=delivery, event=event)
+    try:
+        return _handle(backend, delivery, event, payload)
+    except SQLAlchemyError as exc:
+        log.error("store unavailable", error=type(exc).__name__)
+        return _answer(503, "unavailable", "the store does not answer; redeliver later")
+    finally:
+        logs.clear()
+
+
+def _handle(backend: Backend, delivery: str, event: str, payload: dict[str, Any]) -> JSONResponse:
+    action = payload.get("action") if isinstance(payload.get("action"), str) else None
+    earlier = backend.store.begin_delivery(delivery, event, action)
+    if earlier is not None:
+        log.info("duplicate delivery", outcome=earlier.outcome)
+        return _answer(
+            200,
+            "duplicate",
+            f"delivery {delivery} was already handled ({earlier.outcome})",
+            submission_ids=earlier.submission_ids,
+        )
+    try:
+        parsed = events.parse(event, payload)
+    except events.PayloadError as exc:
+        backend.store.finish_delivery(delivery, "rejected", str(exc))
+        return _error(400, str(exc))
+    outcome = _dispatch(backend, delivery, parsed)
+    backend.store.finish_delivery(
+        delivery, outcome.outcome, outcome.message, outcome.submission_ids
+    )
+    log.info(
+        "delivery",
+        outcome=outcome.outcome,
+        detail=outcome.message,
+        submissions=outcome.submission_ids,
+    )
+    return _answer(
+        outcome.http_status,
+        outcome.outcome,
+        outcome.message,
+        submission_ids=outcome.submission_ids,
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    outcome: str
+    message: str
+    http_status: int = 200
+    submission_ids: list[str] = field(default_factory=list)
+
+
+def _dispatch(backend: Backend, delivery: str, parsed: events.Event) -> Outcome:
+    if isinstance(parsed, events.Ping):
+        return Outcome("pong", f"pong (hook {parsed.hook_id})")
+    if isinstance(parsed, events.InstallationEvent):
+        backend.store.record_installation(
+            parsed.installation_id, parsed.account, parsed.action, parsed.repositories
+        )
+        return Outcome("recorded", f"installation {parsed.installation_id} {parsed.action}")
+    if isinstance(parsed, events.PullRequestPush):
+        return _submit(backend, delivery, parsed, regrade=False)
+    if isinstance(parsed, events.Rerequest):
+        return _rerequest(backend, delivery, parsed)
+    return Outcome("ignored", parsed.why)
+
+
+def _submit(
+    backend: Backend, delivery: str, push: events.PullRequestPush, *, regrade: bool
+) -> Outcome:
+    routes = backend.courses.for_repository(push.repository)
+    if not routes:
+        return Outcome("ignored", f"no assignment maps to {push.repository}")
+    created: list[str] = []
+    duplicates: list[str] = []
+    for route in routes:
+        stored = backend.store.add_submission(
+            NewSubmission(
+                repository=push.repository,
+                pull_number=push.number,
+                head_sha=push.head_sha,
+                head_repository=push.head_repository,
+                head_ref=push.head_ref,
+                base_sha=push.base_sha,
+                installation_id=push.installation_id,
+                assignment=route.id,
+                rubric_path=str(route.loaded.path),
+                rubric_sha256=route.digest,
+                paths=list(route.assignment.paths) if route.assignment.paths else None,
+                delivery_id=delivery,
+                regrade=regrade,
+            )
+        )
+        if not stored.created:
+            duplicates.append(stored.id)
+            continue
+        created.append(stored.id)
+        try:
+            backend.enqueue(stored.id, route)
+            backend.store.mark_enqueued(stored.id)
+        except Exception as exc:  # the broker is down: stored, and swept later
+            log.warning(
+                "enqueue failed; a worker will sweep it", submission=stored.id, error=str(exc)[:200]
+            )
+    if not created:
+        return Outcome(
+            "duplicate",
+            f"{push.head_sha[:12]} was already graded against {len(duplicates)} assignment(s)",
+            submission_ids=duplicates,
+        )
+    return Outcome(
+        "accepted",
+        f"queued {len(created)} submission(s) for {push.repository}@{push.head_sha[:12]}",
+        http_status=202,
+        submission_ids=created + duplicates,
+    )
+
+
+def _rerequest(backend: Backend, delivery: str, rerequest: events.Rerequest) -> Outcome:
+    original = backend.store.get(rerequest.external_id) if rerequest.external_id else None
+    if original is None or original.repository.lower() != rerequest.repository.lower():
+        return Outcome("ignored", "the check run is not one of ours")
+    route = backend.courses.get(original.assignment)
+    if route is None:
+        return Outcome("ignored", f"assignment {original.assignment!r} is no longer configured")
+    push = events.PullRequestPush(
+        repository=original.repository,
+        number=original.pull_number,
+        head_sha=original.head_sha,
+        head_repository=original.head_repository,
+        head_ref=original.head_ref,
+        base_sha=original.base_sha,
+        installation_id=rerequest.installation_id or original.installation_id,
+    )
+    narrowed = Courses(backend.courses.path, (route,))
+    return _submit(
+        Backend(backend.settings, backend.store, narrowed, backend.enqueue),
+        delivery,
+        push,
+        regrade=True,
+    )
+
+
+def _submission(store: Store, submission_id: str) -> JSONResponse:
+    if len(submission_id) > 64:
+        return JSONResponse({"message": "no such submission"}, status_code=404)
+    try:
+        sub = store.get(submission_id)
+        result = store.result(submission_id) if sub is not None else None
+    except SQLAlchemyError:
+        return JSONResponse({"message": "the store does not answer"}, status_code=503)
+    if sub is None:
+        return JSONResponse({"message": f"no submission {submission_id}"}, status_code=404)
+    return JSONResponse(
+        {
+            "id": sub.id,
+            "status": sub.status,
+            "reason": sub.reason,
+            "repository": sub.repository,
+            "pull_number": sub.pull_number,
+            "head_sha": sub.head_sha,
+            "assignment": sub.assignment,
+            "attempts": sub.attempts,
+            "score": sub.score,
+            "max_score": sub.max_score,
+            "created_at": sub.created_at.isoformat(),
+            "finished_at": sub.finished_at.isoformat() if sub.finished_at else None,
+            "check_run_id": sub.check_run_id,
+            "report": result.report if result is not None else None,
+            "durations": result.durations if result is not None else None,
+        }
+    )

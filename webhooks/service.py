@@ -1,0 +1,75 @@
+"""The API wired to the real store, broker, course configuration and Docker engine."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import cast
+
+import redis
+from fastapi import FastAPI
+
+from grader import logs, tasks
+from grader.courses import Route, load_courses
+from grader.settings import ServiceSettings
+from grader.store import Store
+from webhooks.app import Backend, create_app
+
+PROBE_TIMEOUT = 2.0
+
+
+def build_backend(settings: ServiceSettings) -> Backend:
+    """The backend the settings describe; migrates the store to the newest schema."""
+    store = Store(settings.sqlalchemy_url)
+    store.migrate()
+    courses = load_courses(settings.courses)
+    tasks.configure(settings)
+    broker = redis.Redis.from_url(
+        settings.redis_url, socket_timeout=PROBE_TIMEOUT, socket_connect_timeout=PROBE_TIMEOUT
+    )
+
+    def enqueue(submission_id: str, route: Route) -> None:
+        tasks.enqueue_announce(submission_id)
+
+    def queue_depth() -> dict[str, int]:
+        try:
+            return {
+                queue: int(cast(int, broker.llen(f"{settings.redis_prefix}:{queue}")))
+                for queue in (tasks.GRADING, tasks.FEEDBACK)
+            }
+        except redis.RedisError:
+            return {}
+
+    return Backend(
+        settings=settings,
+        store=store,
+        courses=courses,
+        enqueue=enqueue,
+        checks={
+            "redis": lambda: _ping(broker),
+            "database": store.ping,
+            "docker": partial(_docker_ping, settings),
+        },
+        queue_depth=queue_depth,
+    )
+
+
+def _ping(client: redis.Redis) -> None:
+    client.ping()
+
+
+def _docker_ping(settings: ServiceSettings) -> None:
+    import docker  # only when probed
+
+    client = docker.from_env(timeout=int(PROBE_TIMEOUT))
+    try:
+        client.ping()
+        client.images.get(settings.sandbox_image)
+    finally:
+        client.close()
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn's factory: ``uvicorn --factory webhooks.service:app_from_env``."""
+    settings = ServiceSettings()
+    logs.configure(settings.log_level, json=settings.log_json)
+    return create_app(build_backend(settings))
