@@ -21,6 +21,10 @@ Extraction decisions:
   them, so they carry nothing to grade.
 * Files are written ``0o644``, or ``0o755`` when the owner could execute them;
   folders ``0o755``. Set-user-ID, set-group-ID and sticky bits never survive.
+* The archive is read as a stream (``tarfile`` mode ``r|``) over our own gzip
+  reader rather than ``r|gz``, so that every decompressed byte, headers
+  included, counts against a cap: ``tarfile`` reads a pax header or a GNU long
+  name whole, and this bounds how much memory a crafted one can take.
 """
 
 from __future__ import annotations
