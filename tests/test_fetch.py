@@ -21,8 +21,8 @@ import pytest
 from grader.errors import InputError, PlatformError
 from grader.fetch import ArchiveError, FetchError, download, extract_tarball
 
-TOKEN = "ghs_s3cr3tT0k3n"  # noqa: S105 - a fake, to check it never shows
-QUERY_TOKEN = "QUERYs3cr3t"  # noqa: S105 - codeload puts one in its query string
+TOKEN = "ghs_s3cr3tT0k3n"
+QUERY_TOKEN = "QUERYs3cr3t"
 BODY = b"tarball bytes " * 1000
 TOP = "octocat-hello-abc1234"
 SHA = "abc1234" + "0" * 33

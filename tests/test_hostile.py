@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 HOSTILE = ROOT / "tests" / "fixtures" / "hostile"
 RUBRIC = HOSTILE / "rubric.yaml"
-SECRET = "s3cret-token-that-must-not-leak"  # noqa: S105 - a decoy the sandbox must not leak
+SECRET = "s3cret-token-that-must-not-leak"
 LIMITS = yaml.safe_load(RUBRIC.read_text(encoding="utf-8"))["limits"]
 SANDBOX_USERS = ("1000", "1001")
 GRADE = (sys.executable, "-m", "grader", "grade", "--sandbox", "docker")
