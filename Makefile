@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 RUBRIC := rubrics/week01-generators
 
-.PHONY: install engine sandbox lock demo check test test-fast schema clean
+.PHONY: install engine sandbox service-image lock demo check test test-fast schema clean
 
 install: $(VENV)/.installed
 
@@ -22,6 +22,12 @@ engine:
 ## The sandbox image (a no-op when nothing changed).
 sandbox: install engine
 	$(BIN)/grader sandbox build
+
+## The service's image (API and worker): a wheelhouse made here, then a build with no network.
+SERVICE_BASE ?= grader-base:bookworm
+service-image: sandbox
+	rm -rf build/wheels && $(BIN)/python -m pip wheel --quiet -w build/wheels .
+	docker build --network none --build-arg BASE_IMAGE=$(SERVICE_BASE) -t grader-service:latest .
 
 ## Re-lock the sandbox image's packages (needs PyPI): requirements.in -> requirements.lock.
 lock: install

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -115,7 +114,7 @@ class ServiceSettings(Settings):
     """The most files a repository tarball may hold."""
     max_annotations: int = Field(default=500, ge=0)
     """The most annotations put on one check run (sent 50 a request)."""
-    lease: timedelta = timedelta(seconds=30)
+    lease: float = Field(default=30.0, ge=2)
     """How long a worker's claim on a submission lasts unless renewed (every third of it);
     a dead worker's job is taken over this long after its last renewal."""
     visibility_timeout: int = Field(default=7200, ge=60)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from datetime import timedelta
 from typing import Any
 
 import redis
@@ -79,7 +80,7 @@ def services() -> jobs.Services:
                 github=GitHubClient(settings, limiter),
                 courses=load_courses(settings.courses),
                 sandbox=_docker(settings),
-                lease=settings.lease,
+                lease=timedelta(seconds=settings.lease),
             )
         return _services
 
