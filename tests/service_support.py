@@ -1,0 +1,40 @@
+"""Real backing services for the service's tests: a private PostgreSQL database, a Redis namespace."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+import redis
+
+POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+REDIS_URL = "redis://127.0.0.1:6379/14"
+"""The tests' own Redis database number; every key also carries a per-run prefix."""
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database, dropped afterwards; yields its SQLAlchemy URL."""
+    name = f"grader_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def redis_namespace(url: str = REDIS_URL) -> Iterator[tuple[redis.Redis, str]]:
+    """A Redis client and a unique key prefix; the prefix's keys are deleted afterwards."""
+    client = redis.Redis.from_url(url)
+    prefix = f"grader-test-{uuid.uuid4().hex[:10]}"
+    try:
+        yield client, prefix
+    finally:
+        for key in client.scan_iter(match=f"{prefix}*"):
+            client.delete(key)
+        client.close()
