@@ -120,6 +120,8 @@ class ServiceSettings(Settings):
     visibility_timeout: int = Field(default=7200, ge=60)
     """Seconds before Redis hands an unacknowledged job to another worker (a whole
     worker host lost); longer than any grading run and retry countdown."""
+    sweep_interval: float = Field(default=60.0, ge=1)
+    """Seconds between a worker's sweeps for submissions stored while the broker was down."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     """Threshold of the JSON logs."""
     log_json: bool = True

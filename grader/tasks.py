@@ -158,21 +158,19 @@ def enqueue_grade(submission_id: str, run_timeout: int | None = None) -> None:
     grade.apply_async((submission_id,), **options)
 
 
-SWEEP_EVERY = 60.0
-
-
 @signals.worker_ready.connect
 def _start_sweeper(**_: Any) -> None:
-    """Every minute, enqueue what the API stored while the broker was down."""
+    """Now and then, enqueue what the API stored while the broker was down."""
 
     def loop() -> None:
         while True:
+            every = services().settings.sweep_interval
             try:
-                count = jobs.sweep(services(), enqueue_announce, older_than=30)
+                count = jobs.sweep(services(), enqueue_announce, older_than=every / 2)
                 if count:
                     jobs.log.info("swept unqueued submissions", count=count)
             except Exception:  # the sweep is a courtesy; keep the worker running
                 jobs.log.exception("sweep failed")
-            time.sleep(SWEEP_EVERY)
+            time.sleep(every)
 
     threading.Thread(target=loop, name="sweeper", daemon=True).start()
