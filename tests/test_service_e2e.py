@@ -232,7 +232,8 @@ def open_pull(
     """A pull request on the fixture repository, and GitHub's payload announcing it."""
     base_sha = svc.gh.add_commit(REPO, {"README.md": b"# Week 1\n", **_tree(WEEK01 / "starter")})
     files = head if isinstance(head, dict) else _tree(head)
-    head_sha = svc.gh.add_commit(REPO, {"README.md": b"# Week 1\n", **files})
+    readme = f"# Week 1, pull request {number} ({action})\n".encode()  # a commit of its own
+    head_sha = svc.gh.add_commit(REPO, {"README.md": readme, **files})
     svc.gh.add_pull(REPO, number, base_sha=base_sha, head_sha=head_sha, head_ref=f"pr-{number}")
     return pull_payload(number, head_sha, base_sha, action), head_sha
 
@@ -341,7 +342,7 @@ def test_a_newer_push_supersedes_the_older_one(service: Service) -> None:
 
 
 def test_a_pull_request_outside_the_assignments_paths_is_ignored(service: Service) -> None:
-    files = {"notes/todo.md": b"nothing to grade\n"}
+    files = {**_tree(WEEK01 / "starter"), "notes/todo.md": b"nothing to grade\n"}
     payload, sha = open_pull(service, 5, files)
     state = service.finished(accepted(service.post("pull_request", payload)))
     assert state["status"] == "ignored" and "week01/*" in state["reason"]
