@@ -25,6 +25,7 @@ import tarfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,17 @@ class RedisServer:
         binary = shutil.which("redis-server")
         assert binary, "redis-server is not installed"
         self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -118,7 +129,9 @@ class Service:
         )
 
     def submission(self, submission_id: str) -> dict[str, Any]:
-        answer: dict[str, Any] = httpx.get(f"{self.api}/submissions/{submission_id}", timeout=5).json()
+        answer: dict[str, Any] = httpx.get(
+            f"{self.api}/submissions/{submission_id}", timeout=5
+        ).json()
         return answer
 
     def finished(self, submission_id: str, timeout: float = 180) -> dict[str, Any]:
@@ -155,9 +168,9 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(10)
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    home = tmp_path_factory.mktemp("service")
+@contextmanager
+def running_service(home: Path, *, concurrency: int = 1, lease: float = 4) -> Iterator[Service]:
+    """The API, a worker, a private Redis, a fresh PostgreSQL database and a fake GitHub."""
     courses = home / "courses.yaml"
     courses.write_text(
         "assignments:\n"
@@ -180,14 +193,14 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
             "GRADER_COURSES": str(courses),
             "GRADER_DATA_DIR": str(home / "data"),
             "GRADER_PUBLIC_URL": f"http://127.0.0.1:{api_port}",
-            "GRADER_LEASE": "4",
+            "GRADER_LEASE": str(lease),
             "GRADER_SWEEP_INTERVAL": "2",
             "GRADER_WORKERS": "2",
         }
         logs = home / "logs"
-        logs.mkdir()
+        logs.mkdir(exist_ok=True)
         api = _spawn(["serve", "--port", str(api_port)], env, logs / "api.log")
-        worker = _spawn(["worker", "--concurrency", "1"], env, logs / "worker.log")
+        worker = _spawn(["worker", "--concurrency", str(concurrency)], env, logs / "worker.log")
         try:
             url = f"http://127.0.0.1:{api_port}"
             wait_for(lambda: _up(url), 60, "the API")
@@ -198,7 +211,13 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
             _stop(worker)
             redis.stop()
             _remove_leftover_containers()
-        assert gh.violations == [], gh.violations
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    with running_service(tmp_path_factory.mktemp("service")) as running:
+        yield running
+        assert running.gh.violations == [], running.gh.violations
 
 
 def _up(url: str) -> bool:
@@ -246,7 +265,11 @@ def pull_payload(number: int, head_sha: str, base_sha: str, action: str) -> dict
     owner, repo = REPO.split("/")
     body["action"] = action
     body["number"] = number
-    for where in (body["repository"], body["pull_request"]["head"]["repo"], body["pull_request"]["base"]["repo"]):
+    for where in (
+        body["repository"],
+        body["pull_request"]["head"]["repo"],
+        body["pull_request"]["base"]["repo"],
+    ):
         where.update(full_name=REPO, name=repo)
         where["owner"]["login"] = owner
     body["pull_request"]["number"] = number
@@ -332,10 +355,14 @@ def test_a_newer_push_supersedes_the_older_one(service: Service) -> None:
     newer = accepted(service.post("pull_request", second))
     assert service.finished(older)["status"] in ("superseded", "graded")
     assert service.finished(newer)["status"] == "graded"
-    wait_for(lambda: any(r["commit_id"] == second_sha for r in service.gh.reviews(REPO, 4)), 30, "review")
+    wait_for(
+        lambda: any(r["commit_id"] == second_sha for r in service.gh.reviews(REPO, 4)), 30, "review"
+    )
     if service.submission(older)["status"] == "superseded":
         closed = wait_for(
-            lambda: [r for r in runs_for(service, first_sha) if r["status"] == "completed"], 30, "closed run"
+            lambda: [r for r in runs_for(service, first_sha) if r["status"] == "completed"],
+            30,
+            "closed run",
         )
         assert closed[0]["conclusion"] in ("skipped", "cancelled")
         assert not any(r["commit_id"] == first_sha for r in service.gh.reviews(REPO, 4))
@@ -384,7 +411,9 @@ def test_github_502s_never_post_the_feedback_twice(service: Service) -> None:
     assert f"grader:submission={submission_id}" in comments[0]["body"]
 
 
-def test_a_502_after_the_comment_was_made_edits_it_instead_of_posting_again(service: Service) -> None:
+def test_a_502_after_the_comment_was_made_edits_it_instead_of_posting_again(
+    service: Service,
+) -> None:
     service.gh.fail_next("POST", f"/repos/{REPO}/pulls/8/reviews", 502)
     service.gh.fail_after("POST", f"/repos/{REPO}/issues/8/comments", 502)
     payload, _ = open_pull(service, 8, WEEK01 / "samples" / "partial")
@@ -448,10 +477,18 @@ def test_redis_restarted_loses_no_accepted_delivery(service: Service) -> None:
 
 
 def test_logs_are_json_lines_with_the_ids(service: Service) -> None:
-    lines = [json.loads(line) for line in (service.logs / "worker.log").read_text().splitlines() if line.startswith("{")]
+    lines = [
+        json.loads(line)
+        for line in (service.logs / "worker.log").read_text().splitlines()
+        if line.startswith("{")
+    ]
     graded = [line for line in lines if line.get("event") == "graded"]
     assert graded and all("submission_id" in line for line in graded)
-    api = [json.loads(line) for line in (service.logs / "api.log").read_text().splitlines() if line.startswith("{")]
+    api = [
+        json.loads(line)
+        for line in (service.logs / "api.log").read_text().splitlines()
+        if line.startswith("{")
+    ]
     assert any(line.get("event") == "delivery" and "delivery_id" in line for line in api)
     everything = (service.logs / "worker.log").read_text() + (service.logs / "api.log").read_text()
     assert SECRET not in everything and "PRIVATE KEY" not in everything
