@@ -10,6 +10,9 @@ as a new commit, and times:
 * queued: until the check run exists on GitHub,
 * review: until the review is on the pull request.
 
+Each pull request adds the folder to a repository that holds only a README,
+so every file is on the diff.
+
 As a baseline measured in the same run, the same folders are graded directly
 in the Docker sandbox (``grade_submission``, what ``grader grade`` does): the
 service's overhead is review latency minus, and over, that.
@@ -59,7 +62,7 @@ def main() -> None:
         for round_ in range(args.rounds):
             for folder in FOLDERS:
                 number += 1
-                payload, sha = open_pull(svc, number, WEEK01 / folder)
+                payload, sha = open_pull(svc, number, WEEK01 / folder, base=None)
                 start = time.perf_counter()
                 answer = svc.post("pull_request", payload)
                 accepted.append(time.perf_counter() - start)

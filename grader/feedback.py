@@ -67,25 +67,35 @@ def parse_diff(diff: str) -> DiffLines:
     Inline review comments can only sit on those lines (added or context);
     a deleted file has none, and its path is still listed as changed.
     """
-    result = DiffLines()
-    path: str | None = None
-    line = 0
+    reader = _DiffReader()
     for raw in diff.splitlines():
+        reader.feed(raw)
+    return reader.result
+
+
+@dataclass
+class _DiffReader:
+    result: DiffLines = field(default_factory=DiffLines)
+    path: str | None = None
+    line: int = 0
+
+    def feed(self, raw: str) -> None:
         if raw.startswith("diff --git "):
-            path = _diff_path(raw)
-            if path is not None:
-                result.lines.setdefault(path, set())
+            self._file(_diff_path(raw))
         elif raw.startswith("+++ "):
             target = raw[4:].strip()
             if target != "/dev/null":
-                path = target[2:] if target.startswith("b/") else target
-                result.lines.setdefault(path, set())
+                self._file(target[2:] if target.startswith("b/") else target)
         elif (match := _HUNK.match(raw)) is not None:
-            line = int(match.group(1))
-        elif path is not None and line and raw[:1] in (" ", "+"):
-            result.lines[path].add(line)
-            line += 1
-    return result
+            self.line = int(match.group(1))
+        elif self.path is not None and self.line and raw[:1] in (" ", "+"):
+            self.result.lines[self.path].add(self.line)
+            self.line += 1
+
+    def _file(self, path: str | None) -> None:
+        self.path, self.line = path, 0
+        if path is not None:
+            self.result.lines.setdefault(path, set())
 
 
 def _diff_path(header: str) -> str | None:

@@ -85,9 +85,10 @@ class GitHubClient:
                     if installation_id is None:
                         raise GitHubRejected("a GitHub App needs the event's installation id", 400)
                     auth = self._app.get_installation_auth(installation_id)
-                else:
-                    assert self.settings.github_token is not None  # noqa: S101 - checked in __init__
+                elif self.settings.github_token is not None:
                     auth = Auth.Token(self.settings.github_token.get_secret_value())
+                else:  # pragma: no cover - __init__ refused settings with neither
+                    raise GitHubRejected("no GitHub credentials", 401)
                 client = Github(
                     auth=auth,
                     base_url=self.api_url,

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 from github.PullRequest import ReviewComment
 
@@ -279,35 +280,56 @@ def _save(
 
 def _publish_final(services: Services, sub: Submission) -> None:
     """Post whatever the submission's final status calls for (each post once)."""
-    if sub.status == "graded":
-        stored = services.store.result(sub.id)
-        if stored is not None:
-            _publish_report(services, sub, Report.model_validate(stored.report))
-    elif sub.status == "superseded":
-        started = sub.started_at is not None
-        _close(
-            services,
-            sub,
-            "cancelled" if started else "skipped",
-            "Superseded",
-            f"A newer push to this pull request superseded commit {sub.head_sha[:12]}; "
-            "it is graded instead.",
-        )
-    elif sub.status == "rejected":
-        _close(services, sub, "failure", "Could not grade this commit", sub.reason or "")
-        _status(services, sub, "failure", "could not grade: see the check run")
-    elif sub.status == "failed":
-        _close(
-            services,
-            sub,
-            "neutral",
-            "Not graded: the grader failed",
-            "The grading service could not grade this commit. This is not your fault, and "
-            f"no score was recorded; push again or ask your instructor.\n\n> {sub.reason or ''}",
-        )
-        _status(services, sub, "error", "not graded: the grader failed")
-    elif sub.status == "ignored" and sub.check_run_id is not None:
-        _close(services, sub, "skipped", "Nothing to grade", sub.reason or "")
+    closer = _CLOSERS.get(sub.status)
+    if closer is not None:
+        closer(services, sub)
+
+
+def _publish_graded(services: Services, sub: Submission) -> None:
+    stored = services.store.result(sub.id)
+    if stored is not None:
+        _publish_report(services, sub, Report.model_validate(stored.report))
+
+
+def _publish_superseded(services: Services, sub: Submission) -> None:
+    _close(
+        services,
+        sub,
+        "cancelled" if sub.started_at is not None else "skipped",
+        "Superseded",
+        f"A newer push to this pull request superseded commit {sub.head_sha[:12]}; "
+        "it is graded instead.",
+    )
+
+
+def _publish_rejected(services: Services, sub: Submission) -> None:
+    _close(services, sub, "failure", "Could not grade this commit", sub.reason or "")
+    _status(services, sub, "failure", "could not grade: see the check run")
+
+
+def _publish_failed(services: Services, sub: Submission) -> None:
+    _close(
+        services,
+        sub,
+        "neutral",
+        "Not graded: the grader failed",
+        "The grading service could not grade this commit. This is not your fault, and "
+        f"no score was recorded; push again or ask your instructor.\n\n> {sub.reason or ''}",
+    )
+    _status(services, sub, "error", "not graded: the grader failed")
+
+
+def _publish_ignored(services: Services, sub: Submission) -> None:
+    _close(services, sub, "skipped", "Nothing to grade", sub.reason or "")
+
+
+_CLOSERS: dict[str, Callable[[Services, Submission], None]] = {
+    "graded": _publish_graded,
+    "superseded": _publish_superseded,
+    "rejected": _publish_rejected,
+    "failed": _publish_failed,
+    "ignored": _publish_ignored,
+}
 
 
 def _close(services: Services, sub: Submission, conclusion: str, title: str, text: str) -> None:
@@ -388,51 +410,58 @@ def _publish_review(services: Services, sub: Submission, report: Report, prefix:
     a comment carrying the submission's marker, which is found and edited on any
     later try rather than posted twice.
     """
-    assert sub.pull_number is not None  # noqa: S101 - the caller checked
+    if sub.pull_number is None or _done(services, sub, "review"):
+        return
     row = services.store.publication(sub.id, "review")
-    if row is not None and row.state == "done":
-        return
     marker = feedback.marker(sub.id)
-    if row is not None and row.state in ("sending", "abandoned"):
-        _comment_instead(services, sub, report, prefix, marker)
-        return
-    diff = feedback.parse_diff(
-        services.github.pull_diff(sub.repository, sub.installation_id, sub.pull_number)
-    )
-    review = feedback.review(report, prefix, diff, marker)
-    for comments in (review.comments, []) if review.comments else ([],):
-        services.store.publish(sub.id, "review", "sending")
-        try:
-            review_id = services.github.create_review(
-                sub.repository,
-                sub.installation_id,
-                sub.pull_number,
-                commit_sha=sub.head_sha,
-                body=review.body,
-                comments=[ReviewComment(**c) for c in comments],  # type: ignore[typeddict-item]
-            )
-        except (RateLimited, GitHubUnavailable) as exc:
-            ambiguous = isinstance(exc, GitHubUnavailable) and exc.ambiguous
-            services.store.publish(sub.id, "review", "abandoned" if ambiguous else "pending")
-            if ambiguous:
-                log.warning("review fate unknown; commenting instead", error=str(exc))
-                _comment_instead(services, sub, report, prefix, marker)
+    if row is None or row.state == "pending":
+        diff = feedback.parse_diff(
+            services.github.pull_diff(sub.repository, sub.installation_id, sub.pull_number)
+        )
+        review = feedback.review(report, prefix, diff, marker)
+        # Inline comments first; GitHub refuses the whole review when one is off the diff.
+        for comments in (review.comments, []) if review.comments else ([],):
+            sent = _send_review(services, sub, sub.pull_number, review.body, comments)
+            if sent == "done":
                 return
-            raise
-        except GitHubRejected as exc:
-            services.store.publish(sub.id, "review", "pending")
-            log.warning("review refused", error=str(exc), inline=len(comments))
-            continue
-        services.store.publish(sub.id, "review", "done", github_id=review_id)
-        return
+            if sent == "unknown":
+                break
     _comment_instead(services, sub, report, prefix, marker)
+
+
+def _send_review(
+    services: Services, sub: Submission, number: int, body: str, comments: list[dict[str, object]]
+) -> Literal["done", "refused", "unknown"]:
+    """Post the review once: ``done``, ``refused`` (not created) or ``unknown`` (never resend)."""
+    services.store.publish(sub.id, "review", "sending")
+    try:
+        review_id = services.github.create_review(
+            sub.repository,
+            sub.installation_id,
+            number,
+            commit_sha=sub.head_sha,
+            body=body,
+            comments=[ReviewComment(**c) for c in comments],  # type: ignore[typeddict-item]
+        )
+    except (RateLimited, GitHubUnavailable) as exc:
+        if isinstance(exc, GitHubUnavailable) and exc.ambiguous:
+            services.store.publish(sub.id, "review", "abandoned")
+            log.warning("review fate unknown; commenting instead", error=str(exc))
+            return "unknown"
+        services.store.publish(sub.id, "review", "pending")  # not created: retry later
+        raise
+    except GitHubRejected as exc:
+        services.store.publish(sub.id, "review", "pending")
+        log.warning("review refused", error=str(exc), inline=len(comments))
+        return "refused"
+    services.store.publish(sub.id, "review", "done", github_id=review_id)
+    return "done"
 
 
 def _comment_instead(
     services: Services, sub: Submission, report: Report, prefix: str, marker: str
 ) -> None:
-    assert sub.pull_number is not None  # noqa: S101 - the caller checked
-    if _done(services, sub, "comment"):
+    if sub.pull_number is None or _done(services, sub, "comment"):
         return
     body = feedback.review(report, prefix, None, marker).body
     comment_id = services.github.upsert_comment(

@@ -246,10 +246,16 @@ def _tree(folder: Path, prefix: str = "week01/") -> dict[str, bytes]:
 
 
 def open_pull(
-    svc: Service, number: int, head: Path | dict[str, bytes], *, action: str = "opened"
+    svc: Service,
+    number: int,
+    head: Path | dict[str, bytes],
+    *,
+    action: str = "opened",
+    base: Path | None = WEEK01 / "starter",
 ) -> tuple[dict[str, Any], str]:
     """A pull request on the fixture repository, and GitHub's payload announcing it."""
-    base_sha = svc.gh.add_commit(REPO, {"README.md": b"# Week 1\n", **_tree(WEEK01 / "starter")})
+    base_files = _tree(base) if base is not None else {}
+    base_sha = svc.gh.add_commit(REPO, {"README.md": b"# Week 1\n", **base_files})
     files = head if isinstance(head, dict) else _tree(head)
     readme = f"# Week 1, pull request {number} ({action})\n".encode()  # a commit of its own
     head_sha = svc.gh.add_commit(REPO, {"README.md": readme, **files})

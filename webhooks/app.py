@@ -128,6 +128,24 @@ def signature_ok(secret: bytes, body: bytes, header: str | None) -> bool:
 
 
 async def _receive(request: Request, secret: bytes, backend: Backend) -> JSONResponse:
+    checked = await _verified(request, secret)
+    if isinstance(checked, JSONResponse):
+        return checked
+    event, delivery, payload = checked
+    logs.bind(delivery_id=delivery, event=event)
+    try:
+        return _handle(backend, delivery, event, payload)
+    except SQLAlchemyError as exc:
+        log.error("store unavailable", error=type(exc).__name__)
+        return _answer(503, "unavailable", "the store does not answer; redeliver later")
+    finally:
+        logs.clear()
+
+
+async def _verified(
+    request: Request, secret: bytes
+) -> JSONResponse | tuple[str, str, dict[str, Any]]:
+    """The event, delivery id and payload of a genuine delivery, or the 4xx saying why not."""
     body = await _read_body(request)
     if body is None:
         return _error(413, f"the payload is over GitHub's {MAX_BODY // 2**20} MB limit")
@@ -138,14 +156,14 @@ async def _receive(request: Request, secret: bytes, backend: Backend) -> JSONRes
         )
     if not signature_ok(secret, body, signature):
         return _error(401, "X-Hub-Signature-256 does not match the body: wrong secret, or altered")
-    event = request.headers.get("x-github-event")
-    delivery = request.headers.get("x-github-delivery")
+    event = request.headers.get("x-github-event", "")
+    delivery = request.headers.get("x-github-delivery", "")
     missing = [
         name
         for name, value in (("X-GitHub-Event", event), ("X-GitHub-Delivery", delivery))
         if not value
     ]
-    if missing or event is None or delivery is None:
+    if missing:
         return _error(400, f"missing header(s): {', '.join(missing)}")
     try:
         payload = json.loads(body)
@@ -153,14 +171,7 @@ async def _receive(request: Request, secret: bytes, backend: Backend) -> JSONRes
         return _error(400, f"the body is not JSON: {exc}")
     if not isinstance(payload, dict):
         return _error(400, f"the body is a JSON {type(payload).__name__}, not an object")
-    logs.bind(delivery_id=delivery, event=event)
-    try:
-        return _handle(backend, delivery, event, payload)
-    except SQLAlchemyError as exc:
-        log.error("store unavailable", error=type(exc).__name__)
-        return _answer(503, "unavailable", "the store does not answer; redeliver later")
-    finally:
-        logs.clear()
+    return event, delivery, payload
 
 
 def _handle(backend: Backend, delivery: str, event: str, payload: dict[str, Any]) -> JSONResponse:
