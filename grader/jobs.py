@@ -220,12 +220,7 @@ def _fetch(services: Services, sub: Submission, scratch: Path) -> Path | None:
     limit = int(services.settings.max_archive)
     archive = scratch / "repo.tar.gz"
     try:
-        download(
-            services.github.tarball_url(sub.head_repository, sub.head_sha),
-            archive,
-            token=services.github.token(sub.installation_id),
-            max_bytes=limit,
-        )
+        _download(services, sub, archive, limit)
         return extract_tarball(
             archive,
             scratch / "repo",
@@ -243,6 +238,29 @@ def _fetch(services: Services, sub: Submission, scratch: Path) -> Path | None:
         raise
     finally:
         archive.unlink(missing_ok=True)
+
+
+def _download(services: Services, sub: Submission, archive: Path, limit: int) -> None:
+    """The head commit's tarball: from the head repository (a fork's pull request is graded
+    from the fork), else from the base repository, which holds every pull request's commits
+    (a private fork the installation cannot read)."""
+    token = services.github.token(sub.installation_id)
+    sources = [sub.head_repository]
+    if sub.head_repository.lower() != sub.repository.lower():
+        sources.append(sub.repository)
+    for number, source in enumerate(sources, start=1):
+        try:
+            download(
+                services.github.tarball_url(source, sub.head_sha),
+                archive,
+                token=token,
+                max_bytes=limit,
+            )
+            return
+        except FetchError as exc:
+            if not exc.permanent or number == len(sources):
+                raise
+            log.info("head repository unreadable; trying the base", error=str(exc))
 
 
 def repo_prefix(route: Route) -> str:

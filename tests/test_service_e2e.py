@@ -382,6 +382,25 @@ def test_a_pull_request_outside_the_assignments_paths_is_ignored(service: Servic
     assert runs_for(service, sha) == [] and service.gh.reviews(REPO, 5) == []
 
 
+def test_a_pull_request_from_a_fork_is_graded(service: Service) -> None:
+    base_sha = service.gh.add_commit(
+        REPO, {"README.md": b"# Week 1\n", **_tree(WEEK01 / "starter")}
+    )
+    head_sha = service.gh.add_commit(
+        REPO, {"README.md": b"# Week 1 from a fork\n", **_tree(WEEK01 / "samples" / "good")}
+    )
+    service.gh.add_pull(
+        REPO, 13, base_sha=base_sha, head_sha=head_sha, head_repo="alice/week01-fork"
+    )
+    payload = pull_payload(13, head_sha, base_sha, "opened")
+    payload["pull_request"]["head"]["repo"]["full_name"] = "alice/week01-fork"
+    state = service.finished(accepted(service.post("pull_request", payload)))
+    assert state["status"] == "graded" and state["score"] > 0
+    wait_for(lambda: service.gh.reviews(REPO, 13), 30, "the review")
+    fetched = [r.path for r in service.gh.requests if "/tarball/" in r.path and head_sha in r.path]
+    assert fetched[0].startswith("/repos/alice/week01-fork/")  # the head repository first
+
+
 # --- faults ----------------------------------------------------------------------------------
 
 
