@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -27,7 +27,7 @@ from grader import logs
 from grader.courses import Courses, Route
 from grader.metrics import Metrics
 from grader.settings import ServiceSettings
-from grader.store import NewSubmission, Store
+from grader.store import NewSubmission, Store, regrade_of
 from webhooks import events
 
 MAX_BODY = 25 * 1024 * 1024
@@ -225,15 +225,13 @@ def _dispatch(backend: Backend, delivery: str, parsed: events.Event) -> Outcome:
         )
         return Outcome("recorded", f"installation {parsed.installation_id} {parsed.action}")
     if isinstance(parsed, events.PullRequestPush):
-        return _submit(backend, delivery, parsed, regrade=False)
+        return _submit(backend, delivery, parsed)
     if isinstance(parsed, events.Rerequest):
         return _rerequest(backend, delivery, parsed)
     return Outcome("ignored", parsed.why)
 
 
-def _submit(
-    backend: Backend, delivery: str, push: events.PullRequestPush, *, regrade: bool
-) -> Outcome:
+def _submit(backend: Backend, delivery: str, push: events.PullRequestPush) -> Outcome:
     routes = backend.courses.for_repository(push.repository)
     if not routes:
         return Outcome("ignored", f"no assignment maps to {push.repository}")
@@ -254,7 +252,6 @@ def _submit(
                 rubric_sha256=route.digest,
                 paths=list(route.assignment.paths) if route.assignment.paths else None,
                 delivery_id=delivery,
-                regrade=regrade,
             )
         )
         if not stored.created:
@@ -289,22 +286,29 @@ def _rerequest(backend: Backend, delivery: str, rerequest: events.Rerequest) -> 
     route = backend.courses.get(original.assignment)
     if route is None:
         return Outcome("ignored", f"assignment {original.assignment!r} is no longer configured")
-    push = events.PullRequestPush(
-        repository=original.repository,
-        number=original.pull_number,
-        head_sha=original.head_sha,
-        head_repository=original.head_repository,
-        head_ref=original.head_ref,
-        base_sha=original.base_sha,
+    again = replace(
+        regrade_of(original, route.digest),
+        delivery_id=delivery,
         installation_id=rerequest.installation_id or original.installation_id,
     )
-    narrowed = Courses(backend.courses.path, (route,))
-    return _submit(
-        Backend(backend.settings, backend.store, narrowed, backend.enqueue),
-        delivery,
-        push,
-        regrade=True,
+    stored = backend.store.add_submission(again)
+    _enqueue(backend, stored.id, route)
+    return Outcome(
+        "accepted",
+        f"regrading {original.head_sha[:12]}",
+        http_status=202,
+        submission_ids=[stored.id],
     )
+
+
+def _enqueue(backend: Backend, submission_id: str, route: Route) -> None:
+    try:
+        backend.enqueue(submission_id, route)
+        backend.store.mark_enqueued(submission_id)
+    except Exception as exc:  # the broker is down: stored, and swept later
+        log.warning(
+            "enqueue failed; a worker will sweep it", submission=submission_id, error=str(exc)[:200]
+        )
 
 
 def _submission(store: Store, submission_id: str) -> JSONResponse:
