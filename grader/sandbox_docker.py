@@ -28,6 +28,8 @@ import dataclasses
 import io
 import json
 import logging
+import os
+import socket
 import tarfile
 import tempfile
 import threading
@@ -56,6 +58,9 @@ log = logging.getLogger(__name__)
 LABEL = "grader.sandbox"
 """Every container and volume the sandbox makes carries this label (and a deadline)."""
 DEADLINE_LABEL = "grader.deadline"
+OWNER_LABEL = "grader.owner"
+"""``host:pid`` of the process that made the container: the reaper removes it once that
+process is gone, without waiting for the deadline."""
 STUDENT = "1000:1000"
 TOOLS = "1001:1001"
 ROOT = "0:0"
@@ -160,10 +165,31 @@ def reap(client: docker.DockerClient, now: float | None = None) -> int:
 
 
 def _expired(labels: dict[str, str], now: float) -> bool:
+    """Past its deadline (with a margin), or made by a process of this host that has died."""
+    if _orphaned(labels.get(OWNER_LABEL, "")):
+        return True
     try:
         return float(labels.get(DEADLINE_LABEL, "0")) + REAP_AFTER < now
     except ValueError:
         return True
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _orphaned(owner: str) -> bool:
+    """True when ``host:pid`` names a process of this host that no longer exists (a killed worker)."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 class DockerSandbox:
@@ -199,7 +225,7 @@ class DockerSandbox:
         limits = self._caps.clamp(limits)
         name = f"grader-{uuid.uuid4().hex[:16]}"
         deadline = time.time() + limits.run_timeout
-        labels = {LABEL: "1", DEADLINE_LABEL: f"{deadline:.0f}"}
+        labels = {LABEL: "1", DEADLINE_LABEL: f"{deadline:.0f}", OWNER_LABEL: _owner()}
         try:
             volume = self._client.volumes.create(
                 name=name,

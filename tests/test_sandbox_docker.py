@@ -6,7 +6,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -26,6 +28,7 @@ from grader.sandbox import Command
 from grader.sandbox_docker import (
     DEADLINE_LABEL,
     LABEL,
+    OWNER_LABEL,
     DockerSandbox,
     DockerWorkspace,
     SandboxCaps,
@@ -265,21 +268,38 @@ def test_workspace_files_and_the_mypy_cache(workspace: DockerWorkspace, tmp_path
 @pytest.mark.docker
 @pytest.mark.slow
 def test_the_reaper_removes_only_what_outlived_its_deadline(client: docker.DockerClient) -> None:
-    """A crashed grader's container (deadline long past) goes; a live run's stays."""
+    """A crashed grader's container (deadline long past, or its process gone) goes; a live run's stays."""
     image = Settings().sandbox_image
     now = time.time()
     stale = client.containers.create(
         image, labels={LABEL: "1", DEADLINE_LABEL: f"{now - 3600:.0f}"}, network_mode="none"
     )
     live = client.containers.create(
-        image, labels={LABEL: "1", DEADLINE_LABEL: f"{now + 3600:.0f}"}, network_mode="none"
+        image,
+        labels={
+            LABEL: "1",
+            DEADLINE_LABEL: f"{now + 3600:.0f}",
+            OWNER_LABEL: f"{socket.gethostname()}:{os.getpid()}",
+        },
+        network_mode="none",
+    )
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    orphan = client.containers.create(
+        image,
+        labels={
+            LABEL: "1",
+            DEADLINE_LABEL: f"{now + 3600:.0f}",
+            OWNER_LABEL: f"{socket.gethostname()}:{gone.pid}",
+        },
+        network_mode="none",
     )
     try:
-        assert reap(client, now) >= 1
+        assert reap(client, now) >= 2
         remaining = {c.id for c in client.containers.list(all=True, filters={"label": LABEL})}
-        assert stale.id not in remaining and live.id in remaining
+        assert stale.id not in remaining and orphan.id not in remaining and live.id in remaining
     finally:
-        for container in (stale, live):
+        for container in (stale, live, orphan):
             with contextlib.suppress(docker.errors.NotFound):
                 container.remove(force=True)
 

@@ -228,12 +228,11 @@ def _up(url: str) -> bool:
 
 
 def _remove_leftover_containers() -> None:
-    """Containers of a worker killed on purpose, which the reaper would only take later."""
-    import docker
+    """Containers of a worker process killed on purpose: the reaper takes them at once."""
+    from grader.sandbox_docker import connect, reap
 
-    client = docker.from_env()
-    for container in client.containers.list(all=True, filters={"label": "grader.sandbox"}):
-        container.remove(force=True)
+    client = connect()
+    reap(client)
     client.close()
 
 
