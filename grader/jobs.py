@@ -156,7 +156,8 @@ def _grade_active(services: Services, sub: Submission) -> None:
         raise LeaseHeld(max(1.0, (holder - datetime.now(UTC)).total_seconds()))
     log.info("grading", attempt=sub.attempts + 1, assignment=sub.assignment)
     with _lease(services, sub.id) as lost:
-        if _ignored_by_paths(services, sub):
+        # A check run exists only once announce found a path of the assignment's changed.
+        if sub.check_run_id is None and _ignored_by_paths(services, sub):
             return
         _ensure_check_run(services, sub, status="in_progress")
         route = services.courses.get(sub.assignment)
@@ -207,8 +208,8 @@ def _lease(services: Services, submission_id: str) -> Iterator[threading.Event]:
     beat.start()
     try:
         yield lost
-    except PlatformError as exc:
-        services.store.note_attempt(submission_id, "retry", str(exc))
+    except Exception as exc:  # release the claim at once: the retry need not wait it out
+        services.store.note_attempt(submission_id, "retry", f"{type(exc).__name__}: {exc}")
         raise
     finally:
         stop.set()

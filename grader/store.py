@@ -13,7 +13,7 @@ import hashlib
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -27,6 +27,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    case,
     create_engine,
     event,
     func,
@@ -326,7 +327,7 @@ class Store:
                     Submission(
                         id=submission_id,
                         dedupe_key=key,
-                        **{name: getattr(new, name) for name in _NEW_FIELDS},
+                        **asdict(new),
                     )
                 )
                 session.flush()
@@ -572,50 +573,21 @@ class Store:
 
     def durations(self, buckets: Sequence[float]) -> tuple[list[int], float, int]:
         """Cumulative counts of grading durations at each bucket bound, their sum and count."""
+        at_most = [func.sum(case((Result.duration <= bound, 1), else_=0)) for bound in buckets]
         with self.session() as session:
-            total, count = session.execute(
-                select(func.coalesce(func.sum(Result.duration), 0.0), func.count())
+            row = session.execute(
+                select(func.coalesce(func.sum(Result.duration), 0.0), func.count(), *at_most)
             ).one()
-            cumulative = [
-                int(session.scalar(select(func.count()).where(Result.duration <= bound)) or 0)
-                for bound in buckets
-            ]
-        return cumulative, float(total), int(count)
+        total, count, *cumulative = row
+        return [int(n or 0) for n in cumulative], float(total), int(count)
 
 
 def regrade_of(original: Submission, rubric_sha256: str) -> NewSubmission:
     """A new submission grading the same commit again, with the assignment's current rubric."""
+    same = {field.name: getattr(original, field.name) for field in fields(NewSubmission)}
     return NewSubmission(
-        repository=original.repository,
-        pull_number=original.pull_number,
-        head_sha=original.head_sha,
-        head_repository=original.head_repository,
-        head_ref=original.head_ref,
-        base_sha=original.base_sha,
-        installation_id=original.installation_id,
-        assignment=original.assignment,
-        rubric_path=original.rubric_path,
-        rubric_sha256=rubric_sha256,
-        paths=original.paths,
-        regrade=True,
+        **{**same, "rubric_sha256": rubric_sha256, "delivery_id": None, "regrade": True}
     )
-
-
-_NEW_FIELDS = (
-    "repository",
-    "pull_number",
-    "head_sha",
-    "head_repository",
-    "head_ref",
-    "base_sha",
-    "installation_id",
-    "assignment",
-    "rubric_path",
-    "rubric_sha256",
-    "paths",
-    "delivery_id",
-    "regrade",
-)
 
 
 def _rowcount(result: Any) -> int:

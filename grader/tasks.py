@@ -10,9 +10,11 @@ them dies (``reject_on_worker_lost``), and a worker takes one message at a time.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +28,7 @@ from grader.courses import load_courses
 from grader.errors import PlatformError
 from grader.github_client import GitHubClient, GitHubUnavailable
 from grader.ratelimit import RateLimited, RedisLimiter
+from grader.sandbox import Sandbox
 from grader.settings import ServiceSettings
 from grader.store import Store
 
@@ -85,16 +88,14 @@ def services() -> jobs.Services:
         return _services
 
 
-def _docker(settings: ServiceSettings) -> Any:
+def _docker(settings: ServiceSettings) -> Callable[[], Sandbox]:
     """A factory that connects to the engine once, when the first job needs it."""
-    made: list[Any] = []
 
-    def sandbox() -> Any:
-        if not made:
-            from grader.sandbox_docker import from_settings  # the docker SDK, only in workers
+    @functools.cache
+    def sandbox() -> Sandbox:
+        from grader.sandbox_docker import from_settings  # the docker SDK, only in workers
 
-            made.append(from_settings(settings))
-        return made[0]
+        return from_settings(settings)
 
     return sandbox
 

@@ -62,8 +62,7 @@ def create_app(backend: Backend) -> FastAPI:
     async def github_webhook(request: Request) -> JSONResponse:
         event = request.headers.get("x-github-event", "")
         response = await _receive(request, secret, backend)
-        outcome = str(json.loads(bytes(response.body)).get("status", response.status_code))
-        metrics.deliveries.labels(event=event or "unknown", outcome=outcome).inc()
+        metrics.deliveries.labels(event=event or "unknown", outcome=response.outcome).inc()
         return response
 
     @app.get("/healthz")
@@ -96,12 +95,16 @@ def create_app(backend: Backend) -> FastAPI:
     return app
 
 
-def _error(status: int, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"status": "rejected", "message": message, **extra}, status_code=status)
+class Answer(JSONResponse):
+    """The webhook's answer, keeping its outcome for the metrics."""
+
+    def __init__(self, status: int, outcome: str, message: str, **extra: Any) -> None:
+        super().__init__({"status": outcome, "message": message, **extra}, status_code=status)
+        self.outcome = outcome
 
 
-def _answer(status: int, outcome: str, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"status": outcome, "message": message, **extra}, status_code=status)
+def _error(status: int, message: str, **extra: Any) -> Answer:
+    return Answer(status, "rejected", message, **extra)
 
 
 async def _read_body(request: Request) -> bytes | None:
@@ -127,9 +130,9 @@ def signature_ok(secret: bytes, body: bytes, header: str | None) -> bool:
     return hmac.compare_digest(expected.encode(), header.strip().encode())
 
 
-async def _receive(request: Request, secret: bytes, backend: Backend) -> JSONResponse:
+async def _receive(request: Request, secret: bytes, backend: Backend) -> Answer:
     checked = await _verified(request, secret)
-    if isinstance(checked, JSONResponse):
+    if isinstance(checked, Answer):
         return checked
     event, delivery, payload = checked
     logs.bind(delivery_id=delivery, event=event)
@@ -137,14 +140,12 @@ async def _receive(request: Request, secret: bytes, backend: Backend) -> JSONRes
         return _handle(backend, delivery, event, payload)
     except SQLAlchemyError as exc:
         log.error("store unavailable", error=type(exc).__name__)
-        return _answer(503, "unavailable", "the store does not answer; redeliver later")
+        return Answer(503, "unavailable", "the store does not answer; redeliver later")
     finally:
         logs.clear()
 
 
-async def _verified(
-    request: Request, secret: bytes
-) -> JSONResponse | tuple[str, str, dict[str, Any]]:
+async def _verified(request: Request, secret: bytes) -> Answer | tuple[str, str, dict[str, Any]]:
     """The event, delivery id and payload of a genuine delivery, or the 4xx saying why not."""
     body = await _read_body(request)
     if body is None:
@@ -174,12 +175,12 @@ async def _verified(
     return event, delivery, payload
 
 
-def _handle(backend: Backend, delivery: str, event: str, payload: dict[str, Any]) -> JSONResponse:
+def _handle(backend: Backend, delivery: str, event: str, payload: dict[str, Any]) -> Answer:
     action = payload.get("action") if isinstance(payload.get("action"), str) else None
     earlier = backend.store.begin_delivery(delivery, event, action)
     if earlier is not None:
         log.info("duplicate delivery", outcome=earlier.outcome)
-        return _answer(
+        return Answer(
             200,
             "duplicate",
             f"delivery {delivery} was already handled ({earlier.outcome})",
@@ -200,7 +201,7 @@ def _handle(backend: Backend, delivery: str, event: str, payload: dict[str, Any]
         detail=outcome.message,
         submissions=outcome.submission_ids,
     )
-    return _answer(
+    return Answer(
         outcome.http_status,
         outcome.outcome,
         outcome.message,
