@@ -51,8 +51,9 @@ check: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check grader webhooks tests bench
 	$(BIN)/mypy
-	$(BIN)/bandit -q -c pyproject.toml -r grader sandboxes webhooks
-	@out="$$($(BIN)/radon cc -n C -s grader sandboxes webhooks)"; if [ -n "$$out" ]; then echo "radon: functions worse than rank B:"; echo "$$out"; exit 1; fi
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/bandit -q -c pyproject.toml -r grader webhooks
+	@out="$$($(BIN)/radon cc -n C -s grader webhooks)"; if [ -n "$$out" ]; then echo "radon: functions worse than rank B:"; echo "$$out"; exit 1; fi
 	$(BIN)/grader rubric validate rubrics/*/rubric.yaml
 	$(BIN)/grader rubric schema | diff -u rubrics/schema.json - || { echo "rubrics/schema.json is stale: run make schema"; exit 1; }
 

@@ -21,11 +21,11 @@ import sys
 import time
 from pathlib import Path
 
-from grader.pipeline import GradeOptions, grade_submission
-from grader.rubric import BenchmarkCriterion
-from grader.rubric_check import load_bands, rubric_file
-from grader.rubric_loader import LoadedRubric, load_rubric
-from grader.sandbox_docker import from_settings
+from grader.pipeline.grade import GradeOptions, grade_submission
+from grader.rubric.bands import load_bands, rubric_file
+from grader.rubric.loader import LoadedRubric, load_rubric
+from grader.rubric.model import BenchmarkCriterion
+from grader.sandbox.docker import from_settings
 from grader.settings import Settings
 
 

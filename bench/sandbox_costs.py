@@ -20,9 +20,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from grader.rubric import Limits
-from grader.sandbox import Command
-from grader.sandbox_docker import PYTHON, DockerSandbox, SandboxCaps, connect
+from grader.rubric.model import Limits
+from grader.sandbox.docker import PYTHON, DockerSandbox, SandboxCaps, connect
+from grader.sandbox.protocol import Command
 from grader.settings import Settings
 
 NEW_FILE = "import json, pathlib, collections, itertools, dataclasses\n\n\ndef f(x: int) -> int:\n    return x + 1\n"

@@ -10,7 +10,7 @@
         └── SandboxError             the sandbox could not run a step
 
 A student's failing code is never an exception: it is a graded result with a
-message (see ``grader.results``). Only the two branches above escape the
+message (see ``grader.report.model``). Only the two branches above escape the
 pipeline, and each maps to one CLI exit code and one retry policy.
 """
 

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from grader.rubric import LatePolicy, TestOverride, days_late
+from grader.report.wording import format_number, plural
+from grader.rubric.model import LatePolicy, TestOverride, days_late
 
 
 @dataclass(frozen=True)
@@ -26,16 +27,6 @@ class Points:
 
 def _round(value: float) -> float:
     return round(value + 0.0, 2)
-
-
-def plural(count: int, noun: str) -> str:
-    """``plural(1, "test")`` -> ``1 test``; ``plural(3, "test")`` -> ``3 tests``."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def format_number(value: float) -> str:
-    """Points as people write them: ``10.0`` -> ``10``, ``2.5`` -> ``2.5``."""
-    return f"{value:g}"
 
 
 def deduction(points: float, per_item: float, count: int, noun: str, suffix: str = "") -> Points:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import SubmissionPathError
-from grader.results import Finding
-from grader.rubric import Submission
+from grader.report.model import Finding
+from grader.rubric.model import Submission
 
 MAX_FILES = 2000
 """Python files looked at; a submission with more is cut and told so."""

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from support import WEEK01
 
-from grader.rubric_loader import LoadedRubric, load_rubric
-from grader.sandbox import Sandbox
-from grader.sandbox_docker import from_settings
-from grader.sandbox_local import LocalSandbox
+from grader.rubric.loader import LoadedRubric, load_rubric
+from grader.sandbox.docker import from_settings
+from grader.sandbox.local import LocalSandbox
+from grader.sandbox.protocol import Sandbox
 from grader.settings import Settings
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.pipeline import GradeOptions, grade_submission
-from grader.results import Report
-from grader.rubric_loader import LoadedRubric
-from grader.sandbox import Sandbox
+from grader.pipeline.grade import GradeOptions, grade_submission
+from grader.report.model import Report
+from grader.rubric.loader import LoadedRubric
+from grader.sandbox.protocol import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 WEEK01 = ROOT / "rubrics" / "week01-generators"

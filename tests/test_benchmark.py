@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from support import by_id, grade
 
-from grader.checks.bench_runner import slope
 from grader.checks.benchmark import ToolOutputError, growth_limit, growth_name, score_benchmark
-from grader.rubric import BenchmarkCriterion
-from grader.rubric_loader import load_rubric
-from grader.sandbox import Sandbox
+from grader.harness.bench_runner import slope
+from grader.rubric.loader import load_rubric
+from grader.rubric.model import BenchmarkCriterion
+from grader.sandbox.protocol import Sandbox
 
 LINEAR = """
 def total(values):

@@ -13,9 +13,9 @@ from support import ROOT, WEEK01
 from typer.testing import CliRunner
 
 from grader import cli
-from grader.sandbox import RunOutput
-from grader.sandbox_fake import ScriptedSandbox
-from grader.sandbox_local import LocalSandbox
+from grader.sandbox.fake import ScriptedSandbox
+from grader.sandbox.local import LocalSandbox
+from grader.sandbox.protocol import RunOutput
 
 RUBRIC = str(WEEK01 / "rubric.yaml")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from grader import feedback
-from grader.results import CriterionResult, Finding, Report, RubricInfo, SubmissionInfo
+from grader.report.model import CriterionResult, Finding, Report, RubricInfo, SubmissionInfo
+from grader.service.github import feedback
 
 DIFF = """\
 diff --git a/week01/records.py b/week01/records.py

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from grader.errors import InputError, PlatformError
-from grader.fetch import ArchiveError, FetchError, download, extract_tarball
+from grader.service.fetch import ArchiveError, FetchError, download, extract_tarball
 
 TOKEN = "ghs_s3cr3tT0k3n"
 QUERY_TOKEN = "QUERYs3cr3t"

@@ -14,8 +14,8 @@ from grader.checks.lint import parse_ruff
 from grader.checks.security import parse_bandit
 from grader.checks.tests import JUnitCase, count_tests, display_name, graded_tests, parse_junit
 from grader.checks.typecheck import parse_blocking, parse_mypy
-from grader.results import Finding, TestResult
-from grader.rubric import SecurityCriterion, TestsCriterion, Visibility
+from grader.report.model import Finding, TestResult
+from grader.rubric.model import SecurityCriterion, TestsCriterion, Visibility
 from grader.scoring import WeightedOutcome, share_passed
 
 GOLDEN = Path(__file__).parent / "golden" / "tools"

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from support import WEEK01, by_id, grade
 
-from grader.pipeline import GradeOptions, grade_submission
-from grader.rubric_loader import LoadedRubric, load_rubric
-from grader.sandbox import RunOutput
-from grader.sandbox_fake import ScriptedSandbox
-from grader.sandbox_local import LocalSandbox
+from grader.pipeline.grade import GradeOptions, grade_submission
+from grader.rubric.loader import LoadedRubric, load_rubric
+from grader.sandbox.fake import ScriptedSandbox
+from grader.sandbox.local import LocalSandbox
+from grader.sandbox.protocol import RunOutput
 
 pytestmark = pytest.mark.slow
 

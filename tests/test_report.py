@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.report import MARKDOWN_LIMIT, render, render_markdown
-from grader.results import CriterionResult, Finding, Report, TestResult
+from grader.report.model import CriterionResult, Finding, Report, TestResult
+from grader.report.render import MARKDOWN_LIMIT, render, render_markdown
 
 GOLDEN = Path(__file__).parent / "golden" / "reports"
 UPDATE = os.environ.get("GRADER_UPDATE_GOLDEN") == "1"

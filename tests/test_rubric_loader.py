@@ -10,8 +10,8 @@ from support import ROOT, WEEK01
 
 from grader.cli import rubric_json_schema
 from grader.errors import RubricError
-from grader.rubric import Rubric
-from grader.rubric_loader import load_rubric
+from grader.rubric.loader import load_rubric
+from grader.rubric.model import Rubric
 
 GOOD = """\
 id: demo

@@ -22,10 +22,9 @@ from test_pipeline import LENIENT_CONFIGS
 
 from grader.checks.typecheck import cache_name, types_command
 from grader.errors import SandboxError
-from grader.rubric import Limits, TypesCriterion
-from grader.rubric_loader import LoadedRubric
-from grader.sandbox import Command
-from grader.sandbox_docker import (
+from grader.rubric.loader import LoadedRubric
+from grader.rubric.model import Limits, TypesCriterion
+from grader.sandbox.docker import (
     DEADLINE_LABEL,
     LABEL,
     OWNER_LABEL,
@@ -35,15 +34,17 @@ from grader.sandbox_docker import (
     connect,
     reap,
 )
-from grader.sandbox_image import (
+from grader.sandbox.docker.image import (
     DEBIAN_BASE_TAG,
+    HARNESS,
     INPUTS_LABEL,
     SANDBOX_SOURCE,
     build_image,
     find_built,
     inputs_digest,
 )
-from grader.sandbox_local import LocalSandbox
+from grader.sandbox.local import LocalSandbox
+from grader.sandbox.protocol import Command
 from grader.settings import Settings
 
 CAPS = SandboxCaps(memory=2 * 1024**3, cpus=2, pids=512, timeout=600, run_timeout=900, disk=1024**3)
@@ -61,11 +62,8 @@ def test_caps_lower_what_a_rubric_asks_beyond_them() -> None:
 
 def test_the_baked_mypy_caches_match_the_flags_the_grader_uses() -> None:
     """The image's mypy caches are only useful if made with the grader's exact flags."""
-    sys.path.insert(0, str(SANDBOX_SOURCE))
-    try:
-        import warm_mypy
-    finally:
-        sys.path.remove(str(SANDBOX_SOURCE))
+    from grader.harness import warm_mypy
+
     for name, extra in warm_mypy.VARIANTS.items():
         criterion = TypesCriterion(
             id="t",
@@ -84,13 +82,14 @@ def test_the_baked_mypy_caches_match_the_flags_the_grader_uses() -> None:
 
 def test_inputs_digest_follows_every_input(tmp_path: Path) -> None:
     """Any change to the Dockerfile, the lock, a helper or the base makes a new image."""
-    source = tmp_path / "python"
+    source, harness = tmp_path / "python", tmp_path / "harness"
     shutil.copytree(SANDBOX_SOURCE, source)
-    first = inputs_digest(source, "sha256:base")
-    assert inputs_digest(source, "sha256:base") == first
-    assert inputs_digest(source, "sha256:other") != first
-    (source / "probe.py").write_text((source / "probe.py").read_text() + "\n# changed\n")
-    assert inputs_digest(source, "sha256:base") != first
+    shutil.copytree(HARNESS, harness)
+    first = inputs_digest(source, "sha256:base", harness)
+    assert inputs_digest(source, "sha256:base", harness) == first
+    assert inputs_digest(source, "sha256:other", harness) != first
+    (harness / "probe.py").write_text((harness / "probe.py").read_text() + "\n# changed\n")
+    assert inputs_digest(source, "sha256:base", harness) != first
 
 
 # docker-py's unix-socket adapter does not close its socket when connect() fails; the

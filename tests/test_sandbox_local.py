@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.rubric import Limits
-from grader.sandbox import OUTPUT_LIMIT, Command
-from grader.sandbox_local import LocalSandbox
+from grader.rubric.model import Limits
+from grader.sandbox.local import LocalSandbox
+from grader.sandbox.protocol import OUTPUT_LIMIT, Command
 
 LIMITS = Limits(timeout=5, memory=256 * 1024 * 1024)
 

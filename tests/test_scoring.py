@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from grader.rubric import LatePolicy
+from grader.rubric.model import LatePolicy
 from grader.scoring import (
     WeightedOutcome,
     apply_late_policy,

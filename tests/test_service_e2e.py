@@ -229,7 +229,7 @@ def _up(url: str) -> bool:
 
 def _remove_leftover_containers() -> None:
     """Containers of a worker process killed on purpose: the reaper takes them at once."""
-    from grader.sandbox_docker import connect, reap
+    from grader.sandbox.docker import connect, reap
 
     client = connect()
     reap(client)

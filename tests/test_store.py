@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from service_support import postgres_database, redis_namespace
 
-from grader.ratelimit import RateLimited, RedisLimiter
-from grader.store import NewSubmission, Result, Store, regrade_of
+from grader.service.github.ratelimit import RateLimited, RedisLimiter
+from grader.service.store import NewSubmission, Result, Store, regrade_of
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from grader.errors import SubmissionPathError
-from grader.rubric import Submission
+from grader.rubric.model import Submission
 from grader.submission import inspect, locate
 
 SPEC = Submission(root="week01", required=("records.py",))

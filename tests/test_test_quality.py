@@ -16,9 +16,9 @@ import yaml
 from support import grade
 
 from grader.errors import RubricError
-from grader.results import CriterionResult
-from grader.rubric_loader import load_faults, load_rubric
-from grader.sandbox import Sandbox
+from grader.report.model import CriterionResult
+from grader.rubric.loader import load_faults, load_rubric
+from grader.sandbox.protocol import Sandbox
 
 REFERENCE = """
 def median(values):

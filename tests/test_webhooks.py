@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from support import WEEK01
 
-from grader.courses import Route, load_courses
+from grader.service.courses import Route, load_courses
+from grader.service.store import Store
 from grader.settings import ServiceSettings
-from grader.store import Store
 from webhooks.app import MAX_BODY, Backend, create_app, signature_ok
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "github"

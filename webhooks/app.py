@@ -23,11 +23,11 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
 
-from grader import logs
-from grader.courses import Courses, Route
-from grader.metrics import Metrics
+from grader.service import logs
+from grader.service.courses import Courses, Route
+from grader.service.metrics import Metrics
+from grader.service.store import NewSubmission, Store, regrade_of
 from grader.settings import ServiceSettings
-from grader.store import NewSubmission, Store, regrade_of
 from webhooks import events
 
 MAX_BODY = 25 * 1024 * 1024

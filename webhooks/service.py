@@ -8,10 +8,10 @@ from typing import cast
 import redis
 from fastapi import FastAPI
 
-from grader import logs, tasks
-from grader.courses import Route, load_courses
+from grader.service import logs, tasks
+from grader.service.courses import Route, load_courses
+from grader.service.store import Store
 from grader.settings import ServiceSettings
-from grader.store import Store
 from webhooks.app import Backend, create_app
 
 PROBE_TIMEOUT = 2.0

@@ -15,8 +15,8 @@ from grader.checks.security import run_security
 from grader.checks.test_quality import run_test_quality
 from grader.checks.tests import run_tests
 from grader.checks.typecheck import run_types
-from grader.results import CriterionResult
-from grader.rubric import (
+from grader.report.model import CriterionResult
+from grader.rubric.model import (
     BenchmarkCriterion,
     ComplexityCriterion,
     CoverageCriterion,

@@ -10,8 +10,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from grader.results import CriterionResult, Finding, TestResult
-from grader.rubric import (
+from grader.report.model import CriterionResult, Finding, TestResult
+from grader.rubric.loader import LoadedRubric
+from grader.rubric.model import (
     ComplexityCriterion,
     Criterion,
     Limits,
@@ -19,8 +20,7 @@ from grader.rubric import (
     SecurityCriterion,
     TypesCriterion,
 )
-from grader.rubric_loader import LoadedRubric
-from grader.sandbox import (
+from grader.sandbox.protocol import (
     OUTPUT_LIMIT,
     Command,
     RunDeadlineExceeded,
@@ -48,8 +48,8 @@ PYTEST_NO_TESTS_EXIT = 5
 PYTEST_INI = "grader/pytest.ini"
 """The grader's pytest configuration in the workspace; the student's is never read."""
 PYTEST_PLUGIN = "grader_pytest_plugin"
-"""The grader's pytest plugin (``-p``), see ``grader/checks/pytest_plugin.py``."""
-PYTEST_PLUGIN_SOURCE = Path(__file__).with_name("pytest_plugin.py")
+"""The grader's pytest plugin (``-p``), see ``grader/harness/pytest_plugin.py``."""
+PYTEST_PLUGIN_SOURCE = Path(__file__).resolve().parent.parent / "harness" / "pytest_plugin.py"
 PYTEST_PLUGIN_FILE = f"grader/plugins/{PYTEST_PLUGIN}.py"
 """Where the workspace keeps it: the grader's ``pytest.ini`` puts ``grader/plugins`` on ``sys.path``."""
 

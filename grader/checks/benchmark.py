@@ -28,11 +28,12 @@ from grader.checks.base import (
     step_result,
     stopped_summary,
 )
-from grader.results import CriterionResult
-from grader.rubric import GROWTH_LIMIT, BenchmarkCriterion
-from grader.scoring import Points, format_number
+from grader.report.model import CriterionResult
+from grader.report.wording import format_number
+from grader.rubric.model import GROWTH_LIMIT, BenchmarkCriterion
+from grader.scoring import Points
 
-RUNNER = Path(__file__).with_name("bench_runner.py")
+RUNNER = Path(__file__).resolve().parent.parent / "harness" / "bench_runner.py"
 SKIP_FACTOR = 20.0
 """A student call this many times slower than the reference's ends the rounds at that size:
 more rounds could not bring the ratio under any sensible ``max_ratio``."""

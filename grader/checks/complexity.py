@@ -19,9 +19,10 @@ from grader.checks.base import (
     result,
     select_files,
 )
-from grader.results import CriterionResult, Finding
-from grader.rubric import RANK_ORDER, ComplexityCriterion
-from grader.scoring import deduction, plural
+from grader.report.model import CriterionResult, Finding
+from grader.report.wording import plural
+from grader.rubric.model import RANK_ORDER, ComplexityCriterion
+from grader.scoring import deduction
 
 
 def cc_command(files: Iterable[str]) -> tuple[str, ...]:

@@ -24,8 +24,8 @@ from grader.checks.base import (
     stopped_summary,
     verdict_note,
 )
-from grader.results import CriterionResult, Finding
-from grader.rubric import CoverageCriterion
+from grader.report.model import CriterionResult, Finding
+from grader.rubric.model import CoverageCriterion
 from grader.scoring import Points, proportional
 
 

@@ -15,9 +15,10 @@ from grader.checks.base import (
     result,
     select_files,
 )
-from grader.results import CriterionResult, Finding
-from grader.rubric import LintCriterion
-from grader.scoring import deduction, plural
+from grader.report.model import CriterionResult, Finding
+from grader.report.wording import plural
+from grader.rubric.model import LintCriterion
+from grader.scoring import deduction
 
 
 def lint_command(criterion: LintCriterion, files: Iterable[str]) -> tuple[str, ...]:

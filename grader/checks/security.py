@@ -15,9 +15,10 @@ from grader.checks.base import (
     result,
     select_files,
 )
-from grader.results import CriterionResult, Finding
-from grader.rubric import SEVERITY_ORDER, SecurityCriterion
-from grader.scoring import plural, threshold_findings
+from grader.report.model import CriterionResult, Finding
+from grader.report.wording import plural
+from grader.rubric.model import SEVERITY_ORDER, SecurityCriterion
+from grader.scoring import threshold_findings
 
 BANDIT_ISSUES_EXIT = 1
 

@@ -26,11 +26,12 @@ from grader.checks.base import (
     result,
     stopped_summary,
 )
-from grader.results import CriterionResult
-from grader.rubric import TestQualityCriterion
-from grader.rubric_loader import LoadedFault, load_faults
-from grader.sandbox import RunOutput
-from grader.scoring import Points, format_number, plural
+from grader.report.model import CriterionResult
+from grader.report.wording import format_number, plural
+from grader.rubric.loader import LoadedFault, load_faults
+from grader.rubric.model import TestQualityCriterion
+from grader.sandbox.protocol import RunOutput
+from grader.scoring import Points
 
 STUDENT_ROOT_FILES = ("conftest.py",)
 """Files at the root of the submission that the student's tests may rely on."""

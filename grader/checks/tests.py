@@ -28,10 +28,11 @@ from grader.checks.base import (
     stopped_summary,
     verdict_note,
 )
-from grader.results import CriterionResult, Outcome, TestResult
-from grader.rubric import Limits, TestsCriterion, Visibility
-from grader.sandbox import RunOutput
-from grader.scoring import WeightedOutcome, override_for, plural, share_passed
+from grader.report.model import CriterionResult, Outcome, TestResult
+from grader.report.wording import plural
+from grader.rubric.model import Limits, TestsCriterion, Visibility
+from grader.sandbox.protocol import RunOutput
+from grader.scoring import WeightedOutcome, override_for, share_passed
 
 PYTEST_INI_TEXT = (
     "[pytest]\n"

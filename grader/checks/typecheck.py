@@ -16,9 +16,10 @@ from grader.checks.base import (
     result,
     select_files,
 )
-from grader.results import CriterionResult, Finding
-from grader.rubric import TypesCriterion
-from grader.scoring import deduction, plural
+from grader.report.model import CriterionResult, Finding
+from grader.report.wording import plural
+from grader.rubric.model import TypesCriterion
+from grader.scoring import deduction
 
 MYPY_BLOCKING_EXIT = 2
 MYPY_CONFIG = "grader/mypy.ini"

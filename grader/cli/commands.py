@@ -21,15 +21,17 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from grader import __version__, cli_service
+from grader import __version__
+from grader.cli import service as cli_service
 from grader.errors import InputError, PlatformError
-from grader.pipeline import GradeOptions, grade_submission
-from grader.report import render
-from grader.rubric import Rubric
-from grader.rubric_check import check_rubric, rubric_file
-from grader.rubric_loader import load_rubric
-from grader.sandbox import Sandbox
-from grader.sandbox_local import LocalSandbox
+from grader.pipeline.grade import GradeOptions, grade_submission
+from grader.pipeline.prove import check_rubric
+from grader.report.render import render
+from grader.rubric.bands import rubric_file
+from grader.rubric.loader import load_rubric
+from grader.rubric.model import Rubric
+from grader.sandbox.local import LocalSandbox
+from grader.sandbox.protocol import Sandbox
 from grader.settings import Settings
 
 EXIT_OK, EXIT_BANDS, EXIT_INPUT, EXIT_PLATFORM = 0, 1, 2, 3
@@ -80,7 +82,7 @@ def _sandbox(kind: SandboxKind | None, settings: Settings) -> Sandbox:
     chosen = kind or SandboxKind(settings.sandbox)
     if chosen is SandboxKind.local:
         return LocalSandbox(settings.cache_dir)
-    from grader.sandbox_docker import from_settings  # needs the docker SDK
+    from grader.sandbox.docker import from_settings  # needs the docker SDK
 
     try:
         return from_settings(settings)
@@ -267,8 +269,8 @@ def sandbox_build(
     ] = None,
 ) -> None:
     """Build the sandbox image offline from a host wheelhouse; a no-op when nothing changed."""
-    from grader.sandbox_docker import connect
-    from grader.sandbox_image import build_image
+    from grader.sandbox.docker import connect
+    from grader.sandbox.docker.image import build_image
 
     settings = _settings()
     try:
@@ -289,7 +291,7 @@ def sandbox_build(
 @sandbox_app.command("status")
 def sandbox_status() -> None:
     """Say whether a Docker engine answers and whether the sandbox image is built."""
-    from grader.sandbox_docker import connect, engine_version, image_summary
+    from grader.sandbox.docker import connect, engine_version, image_summary
 
     settings = _settings()
     try:

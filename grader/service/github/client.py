@@ -27,7 +27,7 @@ from github import Auth, Github, GithubException
 from github.PullRequest import ReviewComment
 
 from grader.errors import PlatformError
-from grader.ratelimit import Limiter
+from grader.service.github.ratelimit import Limiter
 from grader.settings import ServiceSettings
 
 T = TypeVar("T")

@@ -14,9 +14,9 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from grader import logs
-from grader.courses import load_courses
 from grader.errors import InputError, PlatformError
+from grader.service import logs
+from grader.service.courses import load_courses
 from grader.settings import ServiceSettings
 
 EXIT_INPUT, EXIT_PLATFORM = 2, 3
@@ -80,9 +80,9 @@ def worker(
     name: Annotated[str | None, typer.Option(help="Worker name (default: celery@host).")] = None,
 ) -> None:
     """Run a Celery worker: announce, fetch, grade in the Docker sandbox, publish."""
-    from grader import tasks
-    from grader.sandbox_docker import connect
-    from grader.store import Store
+    from grader.sandbox.docker import connect
+    from grader.service import tasks
+    from grader.service.store import Store
 
     settings = service_settings(need_github=True)
     logs.configure(settings.log_level, json=settings.log_json)
@@ -111,8 +111,8 @@ def regrade(
     submission_ids: Annotated[list[str], typer.Argument(help="Submissions to grade again.")],
 ) -> None:
     """Grade submissions again (a new submission each, with the current rubric)."""
-    from grader import tasks
-    from grader.store import Store, regrade_of
+    from grader.service import tasks
+    from grader.service.store import Store, regrade_of
 
     settings = service_settings()
     courses = load_courses(settings.courses)

@@ -49,8 +49,14 @@ from docker.types import Ulimit
 from docker.utils.socket import STDOUT, frames_iter
 
 from grader.errors import SandboxError
-from grader.rubric import Limits
-from grader.sandbox import NOT_COPIED, OUTPUT_LIMIT, Command, RunDeadlineExceeded, RunOutput
+from grader.rubric.model import Limits
+from grader.sandbox.protocol import (
+    NOT_COPIED,
+    OUTPUT_LIMIT,
+    Command,
+    RunDeadlineExceeded,
+    RunOutput,
+)
 from grader.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -290,7 +296,7 @@ class DockerSandbox:
 
 
 class DockerWorkspace:
-    """A running sandbox container; see ``grader.sandbox`` for the layout under ``/work``."""
+    """A running sandbox container; see ``grader.sandbox.protocol`` for the layout under ``/work``."""
 
     def __init__(
         self,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
-from grader.rubric import Limits
+from grader.rubric.model import Limits
 
 StepDir = Literal["submission", "grader", "out"]
 Verdict = str

@@ -1,11 +1,6 @@
 """Prove a rubric: the reference scores 100%, and the starter and samples land in their bands.
 
-A rubric folder holds ``rubric.yaml`` and ``bands.yaml``; ``bands.yaml`` maps
-each graded folder (relative to the rubric) to the percent band it must land in::
-
-    reference: {min: 100, max: 100}
-    starter: {min: 0, max: 30}
-    samples/partial: {min: 30, max: 75}
+The bands come from the folder's ``bands.yaml`` (``grader.rubric.bands``).
 """
 
 from __future__ import annotations
@@ -14,38 +9,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
-
-from grader.errors import RubricError, RubricProblem
-from grader.pipeline import GradeOptions, grade_submission
-from grader.results import CriterionResult, Report
-from grader.rubric_loader import LoadedRubric, load_model, load_rubric
-from grader.sandbox import Sandbox
-from grader.scoring import format_number
-
-RUBRIC_FILE = "rubric.yaml"
-BANDS_FILE = "bands.yaml"
-
-
-class Band(BaseModel):
-    """A percent-of-max range a graded folder must land in."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
-
-    min: float = Field(ge=0, le=100)
-    """Lowest acceptable score, in percent of the maximum."""
-    max: float = Field(ge=0, le=100)
-    """Highest acceptable score, in percent of the maximum."""
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Band:
-        if self.min > self.max:
-            raise ValueError(f"min ({self.min:g}) is above max ({self.max:g})")
-        return self
-
-
-class Bands(RootModel[dict[str, Band]]):
-    """Score bands by folder, relative to the rubric folder."""
+from grader.pipeline.grade import GradeOptions, grade_submission
+from grader.report.model import CriterionResult, Report
+from grader.report.wording import format_number
+from grader.rubric.bands import Band, load_bands, rubric_file
+from grader.rubric.loader import LoadedRubric, load_rubric
+from grader.sandbox.protocol import Sandbox
 
 
 @dataclass(frozen=True)
@@ -97,32 +66,6 @@ def _why(criterion: CriterionResult) -> str:
     """``style: 3 lint findings ...`` on one line; a grader-side failure says so."""
     problem = "tool error in " if criterion.status == "tool_error" else ""
     return f"{problem}{criterion.id}: {' '.join(criterion.summary.split())}"
-
-
-def rubric_file(path: Path) -> Path:
-    """``rubrics/week01`` -> ``rubrics/week01/rubric.yaml``; a file is returned as is."""
-    return path / RUBRIC_FILE if path.is_dir() else path
-
-
-def load_bands(folder: Path) -> dict[str, Band]:
-    """The bands of a rubric folder; the reference must be there and must demand 100%."""
-    path = folder / BANDS_FILE
-    bands, _, _ = load_model(path, Bands)
-    problems = [
-        RubricProblem(path, None, None, name, f"folder {folder / name} does not exist")
-        for name in bands.root
-        if not (folder / name).is_dir()
-    ]
-    reference = bands.root.get("reference")
-    if reference is None or reference.min < 100:
-        problems.append(
-            RubricProblem(
-                path, None, None, "reference", "the reference must be listed with min: 100"
-            )
-        )
-    if problems:
-        raise RubricError(problems)
-    return bands.root
 
 
 def check_rubric(

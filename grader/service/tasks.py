@@ -3,7 +3,7 @@
 Two queues: ``feedback`` (``announce``: a queued check run within seconds) and
 ``grading`` (``grade``: fetch, sandbox, publish). ``grader worker`` consumes both;
 an operator can run dedicated workers per queue. Tasks carry only a submission
-id and are safe to run twice (see ``grader.jobs``). Messages are acknowledged
+id and are safe to run twice (see ``grader.service.jobs``). Messages are acknowledged
 after the task ends (``acks_late``) and handed back when the process running
 them dies (``reject_on_worker_lost``), and a worker takes one message at a time.
 """
@@ -23,14 +23,14 @@ from celery import Celery, Task, signals
 from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy.exc import SQLAlchemyError
 
-from grader import jobs, logs
-from grader.courses import load_courses
 from grader.errors import PlatformError
-from grader.github_client import GitHubClient, GitHubUnavailable
-from grader.ratelimit import RateLimited, RedisLimiter
-from grader.sandbox import Sandbox
+from grader.sandbox.protocol import Sandbox
+from grader.service import jobs, logs
+from grader.service.courses import load_courses
+from grader.service.github.client import GitHubClient, GitHubUnavailable
+from grader.service.github.ratelimit import RateLimited, RedisLimiter
+from grader.service.store import Store
 from grader.settings import ServiceSettings
-from grader.store import Store
 
 GRADING, FEEDBACK = "grading", "feedback"
 BACKOFF_BASE, BACKOFF_CAP = 5.0, 600.0
@@ -93,7 +93,7 @@ def _docker(settings: ServiceSettings) -> Callable[[], Sandbox]:
 
     @functools.cache
     def sandbox() -> Sandbox:
-        from grader.sandbox_docker import from_settings  # the docker SDK, only in workers
+        from grader.sandbox.docker import from_settings  # the docker SDK, only in workers
 
         return from_settings(settings)
 

@@ -30,17 +30,18 @@ from typing import Literal
 
 from github.PullRequest import ReviewComment
 
-from grader import feedback, logs
-from grader.courses import Courses, Route
 from grader.errors import PlatformError
-from grader.fetch import ArchiveError, FetchError, download, extract_tarball
-from grader.github_client import GitHubClient, GitHubRejected, GitHubUnavailable
-from grader.pipeline import GradeOptions, grade_submission
-from grader.ratelimit import RateLimited
-from grader.results import Report
-from grader.sandbox import Sandbox
+from grader.pipeline.grade import GradeOptions, grade_submission
+from grader.report.model import Report
+from grader.sandbox.protocol import Sandbox
+from grader.service import logs
+from grader.service.courses import Courses, Route
+from grader.service.fetch import ArchiveError, FetchError, download, extract_tarball
+from grader.service.github import feedback
+from grader.service.github.client import GitHubClient, GitHubRejected, GitHubUnavailable
+from grader.service.github.ratelimit import RateLimited
+from grader.service.store import ACTIVE, Result, Store, Submission
 from grader.settings import ServiceSettings
-from grader.store import ACTIVE, Result, Store, Submission
 
 log = logs.get(__name__)
 

@@ -15,8 +15,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from grader.results import CriterionResult, Finding, Report, TestResult
-from grader.scoring import format_number
+from grader.report.model import CriterionResult, Finding, Report, TestResult
+from grader.report.wording import format_number
 
 Format = Literal["text", "markdown", "json"]
 

@@ -21,10 +21,10 @@ from grader.checks.base import PYTEST_INI, PYTEST_PLUGIN_FILE, PYTEST_PLUGIN_SOU
 from grader.checks.tests import PYTEST_INI_TEXT
 from grader.checks.typecheck import MYPY_CONFIG, MYPY_CONFIG_TEXT
 from grader.errors import GraderError, PlatformError
-from grader.results import CriterionResult, LateInfo, Report, RubricInfo, SubmissionInfo
-from grader.rubric import BenchmarkCriterion, Criterion
-from grader.rubric_loader import LoadedRubric
-from grader.sandbox import Command, RunDeadlineExceeded, Sandbox, Workspace
+from grader.report.model import CriterionResult, LateInfo, Report, RubricInfo, SubmissionInfo
+from grader.rubric.loader import LoadedRubric
+from grader.rubric.model import BenchmarkCriterion, Criterion
+from grader.sandbox.protocol import Command, RunDeadlineExceeded, Sandbox, Workspace
 from grader.scoring import apply_late_policy
 from grader.submission import SubmissionFiles, inspect, locate
 

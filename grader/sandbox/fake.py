@@ -12,8 +12,8 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.rubric import Limits
-from grader.sandbox import Command, RunOutput, Sandbox, Workspace
+from grader.rubric.model import Limits
+from grader.sandbox.protocol import Command, RunOutput, Sandbox, Workspace
 
 
 def tool_of(command: Command) -> str:

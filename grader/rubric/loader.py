@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from grader.errors import RubricError, RubricProblem
-from grader.rubric import (
+from grader.rubric.model import (
     BenchmarkCriterion,
     Criterion,
     FaultSpec,

@@ -27,7 +27,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from grader.errors import RubricError, RubricProblem
-from grader.rubric_loader import LoadedRubric, load_model, load_rubric
+from grader.rubric.loader import LoadedRubric, load_model, load_rubric
 
 _REPOSITORY_GLOB = r"^[A-Za-z0-9_.*?\[\]!-]+/[A-Za-z0-9_.*?\[\]!-]+$"
 

@@ -31,16 +31,12 @@ from docker.models.images import Image
 
 from grader.errors import SandboxError
 
-SANDBOX_SOURCE = Path(__file__).resolve().parent.parent / "sandboxes" / "python"
-"""The Dockerfile, lock and in-container helpers, beside the package in a checkout."""
-CONTEXT_FILES = (
-    "Dockerfile",
-    "requirements.lock",
-    "init.py",
-    "launch.py",
-    "probe.py",
-    "warm_mypy.py",
-)
+SANDBOX_SOURCE = Path(__file__).resolve().parents[3] / "sandboxes" / "python"
+"""The Dockerfile and the lock, beside the package in a checkout."""
+HARNESS = Path(__file__).resolve().parents[2] / "harness"
+"""The in-container scripts the image carries (``grader.harness``)."""
+CONTEXT_FILES = ("Dockerfile", "requirements.lock")
+HARNESS_FILES = ("init.py", "launch.py", "probe.py", "warm_mypy.py")
 DEBIAN_BASE = "debian"
 """The ``--base`` value that makes the base image from Debian packages here."""
 DEBIAN_BASE_TAG = "grader-base:bookworm"
@@ -70,11 +66,18 @@ class BuildResult:
     """True when an image with the same inputs existed and nothing was built."""
 
 
-def inputs_digest(source: Path, base_id: str) -> str:
+def context_files(source: Path, harness: Path = HARNESS) -> dict[str, Path]:
+    """Every file of the build context but the wheelhouse, by its name in the context."""
+    files = {name: source / name for name in CONTEXT_FILES}
+    files.update({name: harness / name for name in HARNESS_FILES})
+    return files
+
+
+def inputs_digest(source: Path, base_id: str, harness: Path = HARNESS) -> str:
     """One hash over everything that decides the image's content."""
     digest = hashlib.sha256(base_id.encode())
-    for name in CONTEXT_FILES:
-        digest.update(name.encode() + b"\0" + (source / name).read_bytes() + b"\0")
+    for name, path in context_files(source, harness).items():
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -176,8 +179,8 @@ def _docker_build(
     """``docker build`` of a context made of the sandbox files and the wheelhouse, with no network."""
     with tempfile.TemporaryDirectory(prefix="grader-context-") as scratch:
         context = Path(scratch)
-        for name in CONTEXT_FILES:
-            shutil.copy2(source / name, context / name)
+        for name, path in context_files(source).items():
+            shutil.copy2(path, context / name)
         shutil.copytree(wheels, context / "wheels", ignore=shutil.ignore_patterns(".*"))
         try:
             image, _log = client.images.build(

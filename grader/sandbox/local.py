@@ -25,8 +25,8 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from grader.errors import SandboxError
-from grader.rubric import Limits
-from grader.sandbox import NOT_COPIED, OUTPUT_LIMIT, Command, RunOutput
+from grader.rubric.model import Limits
+from grader.sandbox.protocol import NOT_COPIED, OUTPUT_LIMIT, Command, RunOutput
 
 TOOL_MEMORY = 4 * 1024**3
 """Address space for the grading tools themselves: they are ours, not the student's."""
@@ -71,7 +71,7 @@ class LocalSandbox:
 
 
 class LocalWorkspace:
-    """A scratch folder; see ``grader.sandbox`` for the layout."""
+    """A scratch folder; see ``grader.sandbox.protocol`` for the layout."""
 
     def __init__(self, root: Path, limits: Limits, cache_root: Path | None) -> None:
         self.root = root

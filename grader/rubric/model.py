@@ -3,7 +3,7 @@
 Every model forbids unknown keys, every field carries its description (the
 attribute docstrings become the JSON Schema that editors use), and criteria
 are a union keyed on ``kind``. Loading, with errors that name the file, line,
-column and field, lives in ``grader.rubric_loader``.
+column and field, lives in ``grader.rubric.loader``.
 """
 
 from __future__ import annotations

@@ -13,9 +13,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from grader.report import render_markdown
-from grader.results import Finding, Report
-from grader.scoring import format_number
+from grader.report.model import Finding, Report
+from grader.report.render import render_markdown
+from grader.report.wording import format_number
 
 BODY_LIMIT = 65_536
 """Review and comment bodies (GitHub answers 422 above it)."""

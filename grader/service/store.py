@@ -1,7 +1,7 @@
 """The service's store: deliveries, submissions, attempts, results and what was posted to GitHub.
 
 SQLAlchemy 2 over SQLite (a file in the data dir) or PostgreSQL (``DATABASE_URL``);
-the schema is owned by the Alembic migrations in ``grader/migrations``. Every
+the schema is owned by the Alembic migrations in ``grader/service/migrations``. Every
 state change is one short transaction, and the few that race (claiming a job,
 recording a delivery, de-duplicating a push) rely on the database's own
 atomicity: a unique key or a conditional ``UPDATE``, never read-then-write.
@@ -245,7 +245,7 @@ class Store:
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (safe to call from every process)."""
-        from grader.migrate import upgrade
+        from grader.service.migrate import upgrade
 
         upgrade(self.engine)
 

@@ -1,0 +1,1 @@
+"""The one way to grade: ``grade`` runs a rubric's criteria on a submission in a sandbox and builds the report; ``prove`` grades a rubric folder's reference, starter and samples against their bands."""

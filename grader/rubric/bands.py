@@ -1,0 +1,68 @@
+"""A rubric folder's score bands: where its reference, starter and samples must land.
+
+A rubric folder holds ``rubric.yaml`` and ``bands.yaml``; ``bands.yaml`` maps
+each graded folder (relative to the rubric) to the percent band it must land in::
+
+    reference: {min: 100, max: 100}
+    starter: {min: 0, max: 30}
+    samples/partial: {min: 30, max: 75}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
+
+from grader.errors import RubricError, RubricProblem
+from grader.rubric.loader import load_model
+
+RUBRIC_FILE = "rubric.yaml"
+BANDS_FILE = "bands.yaml"
+
+
+class Band(BaseModel):
+    """A percent-of-max range a graded folder must land in."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    min: float = Field(ge=0, le=100)
+    """Lowest acceptable score, in percent of the maximum."""
+    max: float = Field(ge=0, le=100)
+    """Highest acceptable score, in percent of the maximum."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Band:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min:g}) is above max ({self.max:g})")
+        return self
+
+
+class Bands(RootModel[dict[str, Band]]):
+    """Score bands by folder, relative to the rubric folder."""
+
+
+def rubric_file(path: Path) -> Path:
+    """``rubrics/week01`` -> ``rubrics/week01/rubric.yaml``; a file is returned as is."""
+    return path / RUBRIC_FILE if path.is_dir() else path
+
+
+def load_bands(folder: Path) -> dict[str, Band]:
+    """The bands of a rubric folder; the reference must be there and must demand 100%."""
+    path = folder / BANDS_FILE
+    bands, _, _ = load_model(path, Bands)
+    problems = [
+        RubricProblem(path, None, None, name, f"folder {folder / name} does not exist")
+        for name in bands.root
+        if not (folder / name).is_dir()
+    ]
+    reference = bands.root.get("reference")
+    if reference is None or reference.min < 100:
+        problems.append(
+            RubricProblem(
+                path, None, None, "reference", "the reference must be listed with min: 100"
+            )
+        )
+    if problems:
+        raise RubricError(problems)
+    return bands.root

@@ -1,0 +1,1 @@
+"""Where a student's code runs: the ``Sandbox`` protocol (``protocol``), the trusted local runner (``local``), a scripted fake for tests (``fake``) and the locked-down Docker container (``docker``)."""
