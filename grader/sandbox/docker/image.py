@@ -8,9 +8,12 @@ network. Its base is either an image the engine already has (e.g.
 debian``, one made here from Debian packages: ``debootstrap --variant=minbase``
 plus python3 and python3-venv, imported with ``docker import``.
 
-Every input (the Dockerfile, the lock, the helper scripts, the base image's
-id) is hashed into the label ``grader.inputs``; building again with the same
-inputs finds the image and does nothing.
+The build context is assembled here (``context_files``): the Dockerfile and
+the lock from ``sandboxes/python/``, the in-container scripts the image carries
+from ``grader/harness/``, and the wheelhouse. Every input (the Dockerfile, the
+lock, those scripts, the base image's id) is hashed into the label
+``grader.inputs``; building again with the same inputs finds the image and does
+nothing.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ from grader.errors import SandboxError
 SANDBOX_SOURCE = Path(__file__).resolve().parents[3] / "sandboxes" / "python"
 """The Dockerfile and the lock, beside the package in a checkout."""
 HARNESS = Path(__file__).resolve().parents[2] / "harness"
-"""The in-container scripts the image carries (``grader.harness``)."""
+"""The in-container scripts (``grader.harness``): the image carries ``HARNESS_FILES``; the
+checks copy the others (the benchmark runner, the pytest plugin) into each run."""
 CONTEXT_FILES = ("Dockerfile", "requirements.lock")
 HARNESS_FILES = ("init.py", "launch.py", "probe.py", "warm_mypy.py")
 DEBIAN_BASE = "debian"
