@@ -21,10 +21,10 @@ import sys
 import time
 from pathlib import Path
 
+from grader.checks.benchmark import BenchmarkCriterion
+from grader.checks.rubric import LoadedRubric, load_rubric
 from grader.pipeline.grade import GradeOptions, grade_submission
 from grader.rubric.bands import load_bands, rubric_file
-from grader.rubric.loader import LoadedRubric, load_rubric
-from grader.rubric.model import BenchmarkCriterion
 from grader.sandbox.docker import from_settings
 from grader.settings import Settings
 

@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from test_service_e2e import REPO, WEEK01, open_pull, running_service  # noqa: E402
 
+from grader.checks.rubric import load_rubric  # noqa: E402
 from grader.pipeline.grade import grade_submission  # noqa: E402
-from grader.rubric.loader import load_rubric  # noqa: E402
 from grader.sandbox.docker import from_settings  # noqa: E402
 from grader.settings import Settings  # noqa: E402
 

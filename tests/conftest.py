@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from support import WEEK01
 
-from grader.rubric.loader import LoadedRubric, load_rubric
+from grader.checks.rubric import LoadedRubric, load_rubric
 from grader.sandbox.docker import from_settings
 from grader.sandbox.local import LocalSandbox
 from grader.sandbox.protocol import Sandbox

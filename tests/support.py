@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from grader.checks.rubric import LoadedRubric
 from grader.pipeline.grade import GradeOptions, grade_submission
 from grader.report.model import Report
-from grader.rubric.loader import LoadedRubric
 from grader.sandbox.protocol import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,10 +13,15 @@ from pathlib import Path
 import pytest
 from support import by_id, grade
 
-from grader.checks.benchmark import ToolOutputError, growth_limit, growth_name, score_benchmark
+from grader.checks.benchmark import (
+    BenchmarkCriterion,
+    ToolOutputError,
+    growth_limit,
+    growth_name,
+    score_benchmark,
+)
+from grader.checks.rubric import load_rubric
 from grader.harness.bench_runner import slope
-from grader.rubric.loader import load_rubric
-from grader.rubric.model import BenchmarkCriterion
 from grader.sandbox.protocol import Sandbox
 
 LINEAR = """

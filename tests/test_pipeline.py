@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from support import WEEK01, by_id, grade
 
+from grader.checks.rubric import LoadedRubric, load_rubric
 from grader.pipeline.grade import GradeOptions, grade_submission
-from grader.rubric.loader import LoadedRubric, load_rubric
 from grader.sandbox.fake import ScriptedSandbox
 from grader.sandbox.local import LocalSandbox
 from grader.sandbox.protocol import RunOutput

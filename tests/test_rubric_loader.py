@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from support import ROOT, WEEK01
 
+from grader.checks.registry import Rubric
+from grader.checks.rubric import load_rubric
 from grader.cli import rubric_json_schema
 from grader.errors import RubricError
-from grader.rubric.loader import load_rubric
-from grader.rubric.model import Rubric
 
 GOOD = """\
 id: demo

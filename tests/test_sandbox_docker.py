@@ -20,10 +20,10 @@ import pytest
 from support import ROOT, WEEK01, by_id, grade
 from test_pipeline import LENIENT_CONFIGS
 
-from grader.checks.typecheck import cache_name, types_command
+from grader.checks.rubric import LoadedRubric
+from grader.checks.typecheck import TypesCriterion, cache_name, types_command
 from grader.errors import SandboxError
-from grader.rubric.loader import LoadedRubric
-from grader.rubric.model import Limits, TypesCriterion
+from grader.rubric.model import Limits
 from grader.sandbox.docker import (
     DEADLINE_LABEL,
     LABEL,

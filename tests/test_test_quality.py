@@ -15,9 +15,10 @@ import pytest
 import yaml
 from support import grade
 
+from grader.checks.rubric import load_rubric
 from grader.errors import RubricError
 from grader.report.model import CriterionResult
-from grader.rubric.loader import load_faults, load_rubric
+from grader.rubric.faults import load_faults
 from grader.sandbox.protocol import Sandbox
 
 REFERENCE = """

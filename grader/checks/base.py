@@ -8,18 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.report.model import CriterionResult, Finding, TestResult
-from grader.rubric.loader import LoadedRubric
-from grader.rubric.model import (
-    ComplexityCriterion,
-    Criterion,
-    Limits,
-    LintCriterion,
-    SecurityCriterion,
-    TypesCriterion,
-)
+from grader.rubric.model import CriterionBase, Limits, StaticCriterion
 from grader.sandbox.protocol import (
     OUTPUT_LIMIT,
     Command,
@@ -30,6 +22,9 @@ from grader.sandbox.protocol import (
 )
 from grader.scoring import Points
 from grader.submission import SubmissionFiles
+
+if TYPE_CHECKING:  # the loaded rubric's model is built from the registry, which imports every check
+    from grader.checks.rubric import LoadedRubric
 
 RESULT_FILE_LIMIT = 16 * 1024 * 1024
 """Largest result file (JUnit XML, coverage JSON) read back from the sandbox."""
@@ -52,6 +47,37 @@ PYTEST_PLUGIN = "grader_pytest_plugin"
 PYTEST_PLUGIN_SOURCE = Path(__file__).resolve().parent.parent / "harness" / "pytest_plugin.py"
 PYTEST_PLUGIN_FILE = f"grader/plugins/{PYTEST_PLUGIN}.py"
 """Where the workspace keeps it: the grader's ``pytest.ini`` puts ``grader/plugins`` on ``sys.path``."""
+PYTEST_INI_TEXT = (
+    "[pytest]\n"
+    "# The grader's own configuration: with -c, the student's pytest settings are never read.\n"
+    "# The grader's plugins, then the submission, go on sys.path once pytest is loaded (relative\n"
+    "# to this file), before -p plugins are imported; plugins first, so no student module shadows them.\n"
+    "pythonpath = plugins ../submission\n"
+)
+
+
+@dataclass(frozen=True)
+class WorkspaceFile:
+    """A file of the grader's that a kind's steps read, put in the workspace before any check runs."""
+
+    path: str
+    """Where it goes, relative to the workspace (under ``grader/``)."""
+    content: str | Path
+    """Its text, or the host file copied in."""
+
+    def put(self, workspace: Workspace) -> None:
+        """Write it into ``workspace``."""
+        if isinstance(self.content, Path):
+            workspace.add_tree(self.content, self.path)
+        else:
+            workspace.write_text(self.path, self.content)
+
+
+PYTEST_FILES = (
+    WorkspaceFile(PYTEST_INI, PYTEST_INI_TEXT),
+    WorkspaceFile(PYTEST_PLUGIN_FILE, PYTEST_PLUGIN_SOURCE),
+)
+"""What every pytest session on the student's code needs: the grader's ini file and plugin."""
 
 
 def pytest_options(test_timeout: int) -> tuple[str, ...]:
@@ -71,8 +97,6 @@ JUNIT_OPTIONS = (
     "junit_family=xunit2",
 )
 """Options of the sessions whose results are read back from JUnit XML."""
-
-StaticCriterion = LintCriterion | TypesCriterion | SecurityCriterion | ComplexityCriterion
 
 
 @dataclass(frozen=True)
@@ -195,7 +219,7 @@ def first_line(run: RunOutput) -> str:
 
 
 def result(
-    criterion: Criterion,
+    criterion: CriterionBase,
     points: Points,
     summary: str,
     *,
@@ -226,7 +250,7 @@ def result(
 
 
 def failed(
-    criterion: Criterion,
+    criterion: CriterionBase,
     summary: str,
     *,
     tool_fault: bool = False,

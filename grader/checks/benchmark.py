@@ -15,7 +15,9 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import ByteSize, Field, PositiveInt, model_validator
 
 from grader.checks.base import (
     ISOLATED_PYTHON,
@@ -28,10 +30,101 @@ from grader.checks.base import (
     step_result,
     stopped_summary,
 )
+from grader.checks.kind import CheckKind
 from grader.report.model import CriterionResult
 from grader.report.wording import format_number
-from grader.rubric.model import GROWTH_LIMIT, BenchmarkCriterion
+from grader.rubric.model import CriterionBase, NamedPath
 from grader.scoring import Points
+
+Growth = Literal["constant", "linear", "nlogn", "quadratic", "cubic"]
+GROWTH_LIMIT: dict[str, float] = {
+    "constant": 0.5,
+    "linear": 1.4,
+    "nlogn": 1.5,
+    "quadratic": 2.5,
+    "cubic": 3.5,
+}
+"""The largest fitted exponent (slope of log time against log size) each growth class allows.
+
+Linear and n log n differ by less than the noise of a few timings (the slope of n log n is
+1 + 1/ln n, about 1.08 at n = 100,000), so both allow up to 1.4; quadratic is well above."""
+
+ModuleCall = Annotated[
+    str, Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$", examples=["records:total"])
+]
+FileCall = Annotated[
+    str, Field(pattern=r"^[\w./-]+\.py:[A-Za-z_]\w*$", examples=["bench.py:make_input"])
+]
+
+
+def call_file(call: str) -> str:
+    """``bench.py:make_input`` -> ``bench.py``."""
+    return call.rpartition(":")[0]
+
+
+class BenchmarkCriterion(CriterionBase):
+    """Time and memory of a student's function against the reference's, in the same run."""
+
+    runs_alone: ClassVar[bool] = True  # nothing else may run while the code is being timed
+
+    kind: Literal["benchmark"]
+    """Call the student's function and the reference's on generated inputs, interleaved."""
+    call: ModuleCall
+    """The function to measure, as `module:function`, imported from the submission and from the reference."""
+    inputs: FileCall
+    """`file.py:function` in the rubric folder: `function(size)` returns the positional arguments of one call (a tuple)."""
+    sizes: tuple[PositiveInt, ...] = Field(min_length=1)
+    """Input sizes, ascending; the ratio and the memory are judged at the largest, growth across all (3 or more)."""
+    repeat: PositiveInt = Field(default=5, le=50)
+    """Timed calls per size and side; the best (fastest) counts."""
+    max_ratio: float | None = Field(default=None, gt=0)
+    """Most the student's best time may be, as a multiple of the reference's, at the largest size."""
+    max_memory: ByteSize | None = None
+    """Most memory one call may allocate at its peak (tracemalloc), at the largest size, e.g. `32MiB`."""
+    growth: Growth | None = None
+    """Worst growth of time with size allowed: `constant`, `linear`, `nlogn`, `quadratic` or `cubic`."""
+    call_timeout: float = Field(default=10.0, gt=0)
+    """Seconds one call of the student's function may take; a slower call scores 0."""
+    compare: FileCall | None = None
+    """`file.py:function` in the rubric folder: `function(student_result, reference_result)` is true when they agree; default `==`."""
+    reference: str = "reference"
+    """The reference solution's folder, relative to the rubric file."""
+
+    @model_validator(mode="after")
+    def _measures(self) -> BenchmarkCriterion:
+        if not self.measures:
+            raise ValueError("give at least one of max_ratio, max_memory and growth")
+        if list(self.sizes) != sorted(set(self.sizes)):
+            raise ValueError("sizes must be distinct and ascending")
+        if self.growth is not None and len(self.sizes) < 3:
+            raise ValueError("growth needs at least 3 sizes")
+        return self
+
+    @property
+    def measures(self) -> tuple[str, ...]:
+        """The enabled measures, each worth an equal share of the points."""
+        return tuple(
+            name
+            for name, value in (
+                ("time", self.max_ratio),
+                ("memory", self.max_memory),
+                ("growth", self.growth),
+            )
+            if value is not None
+        )
+
+    @property
+    def rubric_files(self) -> tuple[str, ...]:
+        """The rubric folder's files the benchmark loads: the input generator's, the comparison's."""
+        calls = [self.inputs, *([self.compare] if self.compare else [])]
+        return tuple(dict.fromkeys(call_file(call) for call in calls))
+
+    def named_paths(self) -> tuple[NamedPath, ...]:
+        """The reference, and the files of the input generator and of the comparison."""
+        calls = (("inputs", self.inputs), ("compare", self.compare))
+        files = (NamedPath(field, call_file(call), "file") for field, call in calls if call)
+        return (NamedPath("reference", self.reference, "folder"), *files)
+
 
 RUNNER = Path(__file__).resolve().parent.parent / "harness" / "bench_runner.py"
 SKIP_FACTOR = 20.0
@@ -246,3 +339,12 @@ def run_benchmark(criterion: BenchmarkCriterion, ctx: CheckContext) -> Criterion
         # The runner writes a whole document as its last act; anything else was written by the
         # code it measured (in the same process), so it is the submission's doing.
         return failed(criterion, f"{exc}: was it overwritten by your code?", verdict="failed")
+
+
+KIND = CheckKind(
+    model=BenchmarkCriterion,
+    run=run_benchmark,
+    tool="the student's function and the reference's, timed in one process",
+    fields="`call`, `inputs`, `sizes` (required); `repeat` (5), `max_ratio`, `max_memory`, `growth` (at least one), `call_timeout` (10), `compare` (`==`), `reference` (reference)",
+    score="an equal, all-or-nothing share per measure; 0 for a wrong result, an exception or a call over `call_timeout`",
+)

@@ -7,7 +7,9 @@ so it runs from the grader's folder, never from the student's.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field, NonNegativeFloat
 
 from grader.checks.base import (
     CheckContext,
@@ -19,10 +21,27 @@ from grader.checks.base import (
     result,
     select_files,
 )
+from grader.checks.kind import CheckKind
 from grader.report.model import CriterionResult, Finding
 from grader.report.wording import plural
-from grader.rubric.model import RANK_ORDER, ComplexityCriterion
+from grader.rubric.model import StaticCriterion
 from grader.scoring import deduction
+
+Rank = Literal["A", "B", "C", "D", "E", "F"]
+RANK_ORDER: dict[str, int] = {rank: index for index, rank in enumerate("ABCDEF")}
+
+
+class ComplexityCriterion(StaticCriterion):
+    """Measure cyclomatic complexity and maintainability with radon."""
+
+    kind: Literal["complexity"]
+    """Run `radon cc` and `radon mi`."""
+    max_rank: Rank = "B"
+    """Worst cyclomatic-complexity rank allowed for any function (A best, F worst)."""
+    min_maintainability: float | None = Field(default=None, ge=0, le=100)
+    """Lowest maintainability index (0-100) allowed for any file; none by default."""
+    per_violation: NonNegativeFloat = 1.0
+    """Points deducted per function over `max_rank` and per file under `min_maintainability`."""
 
 
 def cc_command(files: Iterable[str]) -> tuple[str, ...]:
@@ -177,3 +196,12 @@ def _complexity_summary(
             f"; {plural(low, 'file')} below maintainability {criterion.min_maintainability:g}"
         )
     return summary
+
+
+KIND = CheckKind(
+    model=ComplexityCriterion,
+    run=run_complexity,
+    tool="`radon cc -j`, `radon mi -j`",
+    fields="`max_rank` (B), `min_maintainability` (none), `per_violation` (1), `include`, `exclude`",
+    score="`points - per_violation x (functions over max_rank + files under the minimum)`",
+)

@@ -7,11 +7,14 @@ so nothing in the submission (``.coveragerc``, ``[tool.coverage]``,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from grader.checks.base import (
     ISOLATED_PYTHON,
     PYTEST_ENV,
+    PYTEST_FILES,
     PYTEST_NO_TESTS_EXIT,
     RESULT_FILE_LIMIT,
     CheckContext,
@@ -24,9 +27,25 @@ from grader.checks.base import (
     stopped_summary,
     verdict_note,
 )
+from grader.checks.kind import CheckKind
 from grader.report.model import CriterionResult, Finding
-from grader.rubric.model import CoverageCriterion
+from grader.rubric.model import CriterionBase
 from grader.scoring import Points, proportional
+
+
+class CoverageCriterion(CriterionBase):
+    """Measure how much of the student's code their own tests cover."""
+
+    kind: Literal["coverage"]
+    """Run the student's tests under coverage.py."""
+    tests: str = "tests"
+    """The student's test folder, relative to `root`."""
+    min_percent: float = Field(default=80.0, gt=0, le=100)
+    """Line coverage that earns full points; below it the points are proportional."""
+    branch: bool = False
+    """Measure branch coverage too."""
+    require_passing: bool = True
+    """Score 0 unless the student's own tests pass: coverage by failing tests proves nothing."""
 
 
 def coveragerc(criterion: CoverageCriterion) -> str:
@@ -188,3 +207,13 @@ def _scored(
         points = proportional(criterion.points, percent, criterion.min_percent)
         summary += "; some of your tests fail"
     return result(criterion, points, summary, findings=findings, metrics=metrics)
+
+
+KIND = CheckKind(
+    model=CoverageCriterion,
+    run=run_coverage,
+    tool="`coverage run -m pytest` on the student's own tests",
+    fields="`tests` (tests), `min_percent` (80), `branch` (false), `require_passing` (true)",
+    score="full points at `min_percent`, proportional below; 0 if the student's tests fail and `require_passing`",
+    workspace_files=PYTEST_FILES,
+)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import NonNegativeFloat
 
 from grader.checks.base import (
     CheckContext,
@@ -15,10 +17,24 @@ from grader.checks.base import (
     result,
     select_files,
 )
+from grader.checks.kind import CheckKind
 from grader.report.model import CriterionResult, Finding
 from grader.report.wording import plural
-from grader.rubric.model import LintCriterion
+from grader.rubric.model import StaticCriterion
 from grader.scoring import deduction
+
+
+class LintCriterion(StaticCriterion):
+    """Lint with ruff, using the rubric's rules and never the student's configuration."""
+
+    kind: Literal["lint"]
+    """Run `ruff check`."""
+    select: tuple[str, ...] = ("E", "F")
+    """Ruff rule codes or prefixes to enforce, e.g. `[E, F, B, UP]`."""
+    ignore: tuple[str, ...] = ()
+    """Ruff rule codes or prefixes to leave out."""
+    per_violation: NonNegativeFloat = 1.0
+    """Points deducted per violation (the score never goes below 0)."""
 
 
 def lint_command(criterion: LintCriterion, files: Iterable[str]) -> tuple[str, ...]:
@@ -88,3 +104,12 @@ def run_lint(criterion: LintCriterion, ctx: CheckContext) -> CriterionResult:
     return result(
         criterion, points, summary, findings=findings, metrics={"violations": float(len(findings))}
     )
+
+
+KIND = CheckKind(
+    model=LintCriterion,
+    run=run_lint,
+    tool="`ruff check --isolated --ignore-noqa`",
+    fields="`select` ([E, F]), `ignore` ([]), `per_violation` (1), `include` ([*.py]), `exclude` ([])",
+    score="`points - per_violation x violations`, at least 0",
+)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import NonNegativeFloat
 
 from grader.checks.base import (
     CheckContext,
@@ -15,10 +17,30 @@ from grader.checks.base import (
     result,
     select_files,
 )
+from grader.checks.kind import CheckKind
 from grader.report.model import CriterionResult, Finding
 from grader.report.wording import plural
-from grader.rubric.model import SEVERITY_ORDER, SecurityCriterion
+from grader.rubric.model import StaticCriterion
 from grader.scoring import threshold_findings
+
+Severity = Literal["low", "medium", "high"]
+SEVERITY_ORDER: dict[str, int] = {"low": 1, "medium": 2, "high": 3}
+
+
+class SecurityCriterion(StaticCriterion):
+    """Scan for security problems with bandit."""
+
+    kind: Literal["security"]
+    """Run `bandit`."""
+    fail_on: Severity = "medium"
+    """Lowest severity that costs points; findings below it are shown as advice."""
+    min_confidence: Severity = "low"
+    """Lowest bandit confidence that costs points."""
+    per_finding: NonNegativeFloat | None = None
+    """Points deducted per finding at or above the thresholds; default: all the points."""
+    skip: tuple[str, ...] = ()
+    """Bandit test ids to skip, e.g. `[B101]`."""
+
 
 BANDIT_ISSUES_EXIT = 1
 
@@ -100,3 +122,12 @@ def _security_summary(criterion: SecurityCriterion, findings: list[Finding], cou
     )
     summary = f"{plural(counted, 'finding')} of {criterion.fail_on} severity or above"
     return summary + (f", {below} below the threshold" if below else "")
+
+
+KIND = CheckKind(
+    model=SecurityCriterion,
+    run=run_security,
+    tool="`bandit -f json --ignore-nosec`",
+    fields="`fail_on` (medium), `min_confidence` (low), `per_finding` (all the points), `skip` ([]), `include`, `exclude`",
+    score="full points with no finding at or above both thresholds, else `points - per_finding x findings`",
+)

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
 
 from grader.checks.base import (
     ISOLATED_PYTHON,
     PYTEST_ENV,
+    PYTEST_FILES,
     PYTEST_NO_TESTS_EXIT,
     PYTEST_PLUGIN,
     CheckContext,
@@ -26,12 +29,48 @@ from grader.checks.base import (
     result,
     stopped_summary,
 )
+from grader.checks.kind import CheckKind
+from grader.errors import RubricError, RubricProblem
 from grader.report.model import CriterionResult
 from grader.report.wording import format_number, plural
-from grader.rubric.loader import LoadedFault, load_faults
-from grader.rubric.model import TestQualityCriterion
+from grader.rubric.faults import LoadedFault, load_faults
+from grader.rubric.model import CriterionBase, NamedPath
 from grader.sandbox.protocol import RunOutput
 from grader.scoring import Points
+
+
+class TestQualityCriterion(CriterionBase):
+    """Grade the student's own tests by the faults they catch."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    kind: Literal["test_quality"]
+    """Run the student's tests against the reference and against faulty implementations."""
+    tests: str = "tests"
+    """The student's test folder, relative to `root`."""
+    faults: str = "faults"
+    """Folder (relative to the rubric file) with one subfolder per faulty implementation: a `fault.yaml` of edits to the reference, and/or files laid over it."""
+    reference: str = "reference"
+    """The reference solution's folder, relative to the rubric file; the student's tests must pass on it."""
+
+    def named_paths(self) -> tuple[NamedPath, ...]:
+        """The reference, and the folder of faults."""
+        return (
+            NamedPath("reference", self.reference, "folder"),
+            NamedPath("faults", self.faults, "faults"),
+        )
+
+    def rubric_problems(self, folder: Path) -> list[RubricProblem]:
+        """Every fault that cannot be made from the reference (once both folders exist)."""
+        faults, reference = folder / self.faults, folder / self.reference
+        if not (faults.is_dir() and reference.is_dir()):
+            return []
+        try:
+            load_faults(faults, reference)
+        except RubricError as exc:
+            return list(exc.problems)
+        return []
+
 
 STUDENT_ROOT_FILES = ("conftest.py",)
 """Files at the root of the submission that the student's tests may rely on."""
@@ -183,3 +222,13 @@ def _scored(
         details=details,
         verdict="passed" if not missed else "failed",
     )
+
+
+KIND = CheckKind(
+    model=TestQualityCriterion,
+    run=run_test_quality,
+    tool="the student's own tests on the reference and on faulty copies of it",
+    fields="`tests` (tests), `faults` (faults), `reference` (reference)",
+    score="`points` x faults caught / faults; 0 unless the tests pass on the reference (twice)",
+    workspace_files=PYTEST_FILES,
+)

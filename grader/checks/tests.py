@@ -13,11 +13,15 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
 
 from grader.checks.base import (
     ISOLATED_PYTHON,
     JUNIT_OPTIONS,
     PYTEST_ENV,
+    PYTEST_FILES,
     CheckContext,
     ToolOutputError,
     failed,
@@ -28,19 +32,35 @@ from grader.checks.base import (
     stopped_summary,
     verdict_note,
 )
+from grader.checks.kind import CheckKind
 from grader.report.model import CriterionResult, Outcome, TestResult
 from grader.report.wording import plural
-from grader.rubric.model import Limits, TestsCriterion, Visibility
+from grader.rubric.model import CriterionBase, Limits, NamedPath, TestOverride, Visibility
 from grader.sandbox.protocol import RunOutput
 from grader.scoring import WeightedOutcome, override_for, share_passed
 
-PYTEST_INI_TEXT = (
-    "[pytest]\n"
-    "# The grader's own configuration: with -c, the student's pytest settings are never read.\n"
-    "# The grader's plugins, then the submission, go on sys.path once pytest is loaded (relative\n"
-    "# to this file), before -p plugins are imported; plugins first, so no student module shadows them.\n"
-    "pythonpath = plugins ../submission\n"
-)
+
+class TestsCriterion(CriterionBase):
+    """Run the instructor's hidden pytest tests against the submission."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    kind: Literal["tests"]
+    """Run pytest on the rubric's tests."""
+    tests: str
+    """Test file or folder, relative to the rubric file (must exist)."""
+    visibility: Visibility = "visible"
+    """`visible`: names and messages shown; `hidden`: counts only; `after_due`: hidden until the due date."""
+    per_test: dict[str, TestOverride] = Field(default_factory=dict)
+    """Overrides by test-name glob (e.g. `"*lazy*": {weight: 2}`); the first matching glob wins."""
+    student_tests: str | None = None
+    """Also run the student's own tests from this folder under `root` and count them (off by default)."""
+
+    def named_paths(self) -> tuple[NamedPath, ...]:
+        """The hidden tests."""
+        return (NamedPath("tests", self.tests, "exists"),)
+
+
 WORKSPACE_PATH = re.compile(r"(?:[^\s\"'(]*/)?(?:submission|grader/tests-[\w-]+)/")
 """Where the sandbox keeps the code and the hidden tests: noise in a message, so it is cut."""
 IMPORT_FAILED = " (could not be imported)"
@@ -356,7 +376,7 @@ class _Graded:
 
 def _grade_sessions(criterion: TestsCriterion, ctx: CheckContext) -> _Graded:
     """The hidden tests' session, then the student's own when the rubric asks for it."""
-    source = ctx.loaded.tests_path(criterion)
+    source = ctx.loaded.resolve(criterion.tests)
     folder = f"tests-{criterion.id}"
     late = ctx.loaded.rubric.late
     session = _hidden_cases(criterion, ctx, source, folder)
@@ -426,3 +446,13 @@ def _redact(tests: list[TestResult]) -> list[TestResult]:
             test = test.model_copy(update={"name": f"hidden test {number}", "message": None})
         redacted.append(test)
     return redacted
+
+
+KIND = CheckKind(
+    model=TestsCriterion,
+    run=run_tests,
+    tool="pytest on the hidden tests, read from JUnit XML",
+    fields="`tests` (required), `visibility` (`visible`), `per_test` ({}), `student_tests` (none)",
+    score="`points` x weight of passing tests / weight of all tests",
+    workspace_files=PYTEST_FILES,
+)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import NonNegativeFloat
 
 from grader.checks.base import (
     CheckContext,
     ToolOutputError,
+    WorkspaceFile,
     checked_run,
     failed,
     first_line,
@@ -16,10 +19,25 @@ from grader.checks.base import (
     result,
     select_files,
 )
+from grader.checks.kind import CheckKind
 from grader.report.model import CriterionResult, Finding
 from grader.report.wording import plural
-from grader.rubric.model import TypesCriterion
+from grader.rubric.model import StaticCriterion
 from grader.scoring import deduction
+
+
+class TypesCriterion(StaticCriterion):
+    """Type-check with mypy."""
+
+    kind: Literal["types"]
+    """Run `mypy`."""
+    strict: bool = False
+    """Run mypy in `--strict` mode."""
+    ignore_missing_imports: bool = True
+    """Ignore third-party packages that ship no type information."""
+    per_error: NonNegativeFloat = 1.0
+    """Points deducted per mypy error (the score never goes below 0)."""
+
 
 MYPY_BLOCKING_EXIT = 2
 MYPY_CONFIG = "grader/mypy.ini"
@@ -124,3 +142,13 @@ def _mypy_findings(criterion: TypesCriterion, ctx: CheckContext, files: list[str
             f"mypy failed (exit code {run.exit_code}) without naming an error: {first_line(run)}"
         )
     return findings
+
+
+KIND = CheckKind(
+    model=TypesCriterion,
+    run=run_types,
+    tool="`mypy --output json` with the grader's config file",
+    fields="`strict` (false), `ignore_missing_imports` (true), `per_error` (1), `include`, `exclude`",
+    score="`points - per_error x errors`, at least 0",
+    workspace_files=(WorkspaceFile(MYPY_CONFIG, MYPY_CONFIG_TEXT),),
+)

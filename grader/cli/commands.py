@@ -22,14 +22,14 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from grader import __version__
+from grader.checks.registry import REGISTRY, rubric_json_schema
+from grader.checks.rubric import load_rubric
 from grader.cli import service as cli_service
 from grader.errors import InputError, PlatformError
 from grader.pipeline.grade import GradeOptions, grade_submission
 from grader.pipeline.prove import check_rubric
 from grader.report.render import render
 from grader.rubric.bands import rubric_file
-from grader.rubric.loader import load_rubric
-from grader.rubric.model import Rubric
 from grader.sandbox.local import LocalSandbox
 from grader.sandbox.protocol import Sandbox
 from grader.settings import Settings
@@ -202,22 +202,18 @@ def validate(
         raise typer.Exit(EXIT_INPUT)
 
 
-def rubric_json_schema() -> dict[str, object]:
-    """The rubric's JSON Schema, for editors."""
-    schema: dict[str, object] = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://grader.dev/schemas/rubric.json",
-    }
-    schema.update(Rubric.model_json_schema())
-    return schema
-
-
 @rubric_app.command("schema")
 def schema(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
 ) -> None:
     """Print the rubric JSON Schema (ship it as rubrics/schema.json for editor completion)."""
     _emit(json.dumps(rubric_json_schema(), indent=2, sort_keys=True) + "\n", out)
+
+
+@rubric_app.command("kinds", hidden=True)
+def kinds() -> None:
+    """Print the Markdown table of check kinds (the one in rubrics/README.md)."""
+    typer.echo(REGISTRY.docs_table(), nl=False)
 
 
 @rubric_app.command("check")

@@ -16,14 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from grader import __version__
-from grader.checks import CheckContext, run_check
-from grader.checks.base import PYTEST_INI, PYTEST_PLUGIN_FILE, PYTEST_PLUGIN_SOURCE, failed
-from grader.checks.tests import PYTEST_INI_TEXT
-from grader.checks.typecheck import MYPY_CONFIG, MYPY_CONFIG_TEXT
+from grader.checks.base import CheckContext, failed
+from grader.checks.registry import Criterion, run_check
+from grader.checks.rubric import LoadedRubric
 from grader.errors import GraderError, PlatformError
 from grader.report.model import CriterionResult, LateInfo, Report, RubricInfo, SubmissionInfo
-from grader.rubric.loader import LoadedRubric
-from grader.rubric.model import BenchmarkCriterion, Criterion
 from grader.sandbox.protocol import Command, RunDeadlineExceeded, Sandbox, Workspace
 from grader.scoring import apply_late_policy
 from grader.submission import SubmissionFiles, inspect, locate
@@ -63,9 +60,8 @@ def grade_submission(
     rubric = loaded.rubric
     submission = inspect(locate(path, rubric.submission), rubric.submission)
     with sandbox.open(submission.root, rubric.limits) as workspace:
-        workspace.write_text(PYTEST_INI, PYTEST_INI_TEXT)
-        workspace.add_tree(PYTEST_PLUGIN_SOURCE, PYTEST_PLUGIN_FILE)
-        workspace.write_text(MYPY_CONFIG, MYPY_CONFIG_TEXT)
+        for file in loaded.registry.workspace_files:
+            file.put(workspace)
         tools = tool_versions(workspace)
         ctx = CheckContext(
             workspace=workspace,
@@ -91,11 +87,11 @@ def grade_submission(
 def _run_criteria(
     criteria: tuple[Criterion, ...], ctx: CheckContext, workers: int
 ) -> list[CriterionResult]:
-    """Every criterion's result, in the rubric's order: the others side by side, then the
-    benchmarks one at a time with nothing else running, so no grading step competes with
-    the code being timed."""
-    timed = [criterion for criterion in criteria if isinstance(criterion, BenchmarkCriterion)]
-    others = [c for c in criteria if not isinstance(c, BenchmarkCriterion)]
+    """Every criterion's result, in the rubric's order: the others side by side, then those
+    that run alone (benchmarks) one at a time with nothing else running, so no grading step
+    competes with the code being timed."""
+    alone = [criterion for criterion in criteria if criterion.runs_alone]
+    others = [criterion for criterion in criteria if not criterion.runs_alone]
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="check") as pool:
         done = dict(
             zip(
@@ -104,7 +100,7 @@ def _run_criteria(
                 strict=True,
             )
         )
-    done.update((criterion.id, _guarded(criterion, ctx)) for criterion in timed)
+    done.update((criterion.id, _guarded(criterion, ctx)) for criterion in alone)
     return [done[criterion.id] for criterion in criteria]
 
 

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.checks.rubric import LoadedRubric, load_rubric
 from grader.pipeline.grade import GradeOptions, grade_submission
 from grader.report.model import CriterionResult, Report
 from grader.report.wording import format_number
 from grader.rubric.bands import Band, load_bands, rubric_file
-from grader.rubric.loader import LoadedRubric, load_rubric
 from grader.sandbox.protocol import Sandbox
 
 

@@ -1,15 +1,20 @@
 """The rubric: what an instructor writes in YAML, as frozen pydantic models.
 
-Every model forbids unknown keys, every field carries its description (the
-attribute docstrings become the JSON Schema that editors use), and criteria
-are a union keyed on ``kind``. Loading, with errors that name the file, line,
-column and field, lives in ``grader.rubric.loader``.
+Every model forbids unknown keys and every field carries its description (the
+attribute docstrings become the JSON Schema that editors use). This module holds
+what every check kind shares and what the layers below the checks need; each
+kind's own criterion model lives in its check module (``grader.checks.*``), and
+the registry (``grader.checks.registry``) builds the ``Rubric`` with its union
+of criteria keyed on ``kind``. The generic loader, whose errors name the file,
+line, column and field, is ``grader.rubric.loader``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -19,26 +24,23 @@ from pydantic import (
     Field,
     NonNegativeFloat,
     PositiveInt,
-    field_validator,
-    model_validator,
 )
 
-Visibility = Literal["visible", "hidden", "after_due"]
-Severity = Literal["low", "medium", "high"]
-Rank = Literal["A", "B", "C", "D", "E", "F"]
+from grader.errors import RubricProblem
 
-SEVERITY_ORDER: dict[str, int] = {"low": 1, "medium": 2, "high": 3}
-RANK_ORDER: dict[str, int] = {rank: index for index, rank in enumerate("ABCDEF")}
+Visibility = Literal["visible", "hidden", "after_due"]
 
 CriterionId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 HttpLink = Annotated[str, Field(pattern=r"^https?://\S+$")]
 
 
-class _Model(BaseModel):
+class RubricModel(BaseModel):
+    """A part of the rubric: frozen, closed to unknown keys, described by its attribute docstrings."""
+
     model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
 
-class Submission(_Model):
+class Submission(RubricModel):
     """Where the student's files are and which must be there."""
 
     root: str = "."
@@ -47,7 +49,7 @@ class Submission(_Model):
     """Files that must exist under `root`; a missing one is reported and its tests fail."""
 
 
-class Limits(_Model):
+class Limits(RubricModel):
     """Resource limits for every step run on the student's code."""
 
     timeout: PositiveInt = 120
@@ -66,7 +68,31 @@ class Limits(_Model):
     """Writable space for the run, e.g. `256MiB`: the largest file, and the size of `/tmp` and of the work folder (container sandboxes)."""
 
 
-class _Criterion(_Model):
+PathKind = Literal["exists", "file", "folder", "faults"]
+
+
+@dataclass(frozen=True)
+class NamedPath:
+    """A path a criterion names, relative to the rubric file, checked when the rubric is loaded."""
+
+    field: str
+    """The criterion's field that names it, where a problem is reported."""
+    path: str
+    """The path, relative to the rubric file."""
+    must_be: PathKind
+    """`exists`; a `file`; a `folder`; or a folder of `faults` (one subfolder per fault)."""
+
+
+class CriterionBase(RubricModel):
+    """What every criterion has; each check kind's model adds its ``kind`` and its settings."""
+
+    if TYPE_CHECKING:  # each kind declares it as a Literal, so the union can be keyed on it
+        kind: str
+
+    runs_alone: ClassVar[bool] = False
+    """Run after every other criterion, one at a time with nothing else running (a benchmark:
+    no grading step may compete with the code being timed)."""
+
     id: CriterionId
     """Stable identifier, unique within the rubric (lower case, digits, `-`, `_`)."""
     title: str | None = None
@@ -83,8 +109,17 @@ class _Criterion(_Model):
         """The title, or the id when the rubric gives no title."""
         return self.title or self.id
 
+    def named_paths(self) -> tuple[NamedPath, ...]:
+        """The paths in the rubric folder this criterion reads; a missing one fails the load."""
+        return ()
 
-class TestOverride(_Model):
+    def rubric_problems(self, folder: Path) -> list[RubricProblem]:
+        """Problems in the rubric folder's files beyond their being there (e.g. a fault that
+        does not apply), found when the rubric is loaded; ``folder`` holds the rubric file."""
+        return []
+
+
+class TestOverride(RubricModel):
     """Weight and visibility for the tests whose name matches a glob."""
 
     __test__ = False  # not a pytest test class, despite the name
@@ -95,194 +130,13 @@ class TestOverride(_Model):
     """Visibility of the matching tests; defaults to the criterion's."""
 
 
-class TestsCriterion(_Criterion):
-    """Run the instructor's hidden pytest tests against the submission."""
+class StaticCriterion(CriterionBase):
+    """A criterion that reads the submission's files without running them, chosen by globs."""
 
-    __test__ = False  # not a pytest test class, despite the name
-
-    kind: Literal["tests"]
-    """Run pytest on the rubric's tests."""
-    tests: str
-    """Test file or folder, relative to the rubric file (must exist)."""
-    visibility: Visibility = "visible"
-    """`visible`: names and messages shown; `hidden`: counts only; `after_due`: hidden until the due date."""
-    per_test: dict[str, TestOverride] = Field(default_factory=dict)
-    """Overrides by test-name glob (e.g. `"*lazy*": {weight: 2}`); the first matching glob wins."""
-    student_tests: str | None = None
-    """Also run the student's own tests from this folder under `root` and count them (off by default)."""
-
-
-class _StaticCriterion(_Criterion):
     include: tuple[str, ...] = ("*.py",)
     """Globs (fnmatch, relative to `root`) of the files to check; `*` also crosses folders."""
     exclude: tuple[str, ...] = ()
     """Globs of files to leave out, e.g. `tests/*`."""
-
-
-class LintCriterion(_StaticCriterion):
-    """Lint with ruff, using the rubric's rules and never the student's configuration."""
-
-    kind: Literal["lint"]
-    """Run `ruff check`."""
-    select: tuple[str, ...] = ("E", "F")
-    """Ruff rule codes or prefixes to enforce, e.g. `[E, F, B, UP]`."""
-    ignore: tuple[str, ...] = ()
-    """Ruff rule codes or prefixes to leave out."""
-    per_violation: NonNegativeFloat = 1.0
-    """Points deducted per violation (the score never goes below 0)."""
-
-
-class TypesCriterion(_StaticCriterion):
-    """Type-check with mypy."""
-
-    kind: Literal["types"]
-    """Run `mypy`."""
-    strict: bool = False
-    """Run mypy in `--strict` mode."""
-    ignore_missing_imports: bool = True
-    """Ignore third-party packages that ship no type information."""
-    per_error: NonNegativeFloat = 1.0
-    """Points deducted per mypy error (the score never goes below 0)."""
-
-
-class SecurityCriterion(_StaticCriterion):
-    """Scan for security problems with bandit."""
-
-    kind: Literal["security"]
-    """Run `bandit`."""
-    fail_on: Severity = "medium"
-    """Lowest severity that costs points; findings below it are shown as advice."""
-    min_confidence: Severity = "low"
-    """Lowest bandit confidence that costs points."""
-    per_finding: NonNegativeFloat | None = None
-    """Points deducted per finding at or above the thresholds; default: all the points."""
-    skip: tuple[str, ...] = ()
-    """Bandit test ids to skip, e.g. `[B101]`."""
-
-
-class ComplexityCriterion(_StaticCriterion):
-    """Measure cyclomatic complexity and maintainability with radon."""
-
-    kind: Literal["complexity"]
-    """Run `radon cc` and `radon mi`."""
-    max_rank: Rank = "B"
-    """Worst cyclomatic-complexity rank allowed for any function (A best, F worst)."""
-    min_maintainability: float | None = Field(default=None, ge=0, le=100)
-    """Lowest maintainability index (0-100) allowed for any file; none by default."""
-    per_violation: NonNegativeFloat = 1.0
-    """Points deducted per function over `max_rank` and per file under `min_maintainability`."""
-
-
-class CoverageCriterion(_Criterion):
-    """Measure how much of the student's code their own tests cover."""
-
-    kind: Literal["coverage"]
-    """Run the student's tests under coverage.py."""
-    tests: str = "tests"
-    """The student's test folder, relative to `root`."""
-    min_percent: float = Field(default=80.0, gt=0, le=100)
-    """Line coverage that earns full points; below it the points are proportional."""
-    branch: bool = False
-    """Measure branch coverage too."""
-    require_passing: bool = True
-    """Score 0 unless the student's own tests pass: coverage by failing tests proves nothing."""
-
-
-Growth = Literal["constant", "linear", "nlogn", "quadratic", "cubic"]
-GROWTH_LIMIT: dict[str, float] = {
-    "constant": 0.5,
-    "linear": 1.4,
-    "nlogn": 1.5,
-    "quadratic": 2.5,
-    "cubic": 3.5,
-}
-"""The largest fitted exponent (slope of log time against log size) each growth class allows.
-
-Linear and n log n differ by less than the noise of a few timings (the slope of n log n is
-1 + 1/ln n, about 1.08 at n = 100,000), so both allow up to 1.4; quadratic is well above."""
-
-ModuleCall = Annotated[
-    str, Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$", examples=["records:total"])
-]
-FileCall = Annotated[
-    str, Field(pattern=r"^[\w./-]+\.py:[A-Za-z_]\w*$", examples=["bench.py:make_input"])
-]
-
-
-def call_file(call: str) -> str:
-    """``bench.py:make_input`` -> ``bench.py``."""
-    return call.rpartition(":")[0]
-
-
-class BenchmarkCriterion(_Criterion):
-    """Time and memory of a student's function against the reference's, in the same run."""
-
-    kind: Literal["benchmark"]
-    """Call the student's function and the reference's on generated inputs, interleaved."""
-    call: ModuleCall
-    """The function to measure, as `module:function`, imported from the submission and from the reference."""
-    inputs: FileCall
-    """`file.py:function` in the rubric folder: `function(size)` returns the positional arguments of one call (a tuple)."""
-    sizes: tuple[PositiveInt, ...] = Field(min_length=1)
-    """Input sizes, ascending; the ratio and the memory are judged at the largest, growth across all (3 or more)."""
-    repeat: PositiveInt = Field(default=5, le=50)
-    """Timed calls per size and side; the best (fastest) counts."""
-    max_ratio: float | None = Field(default=None, gt=0)
-    """Most the student's best time may be, as a multiple of the reference's, at the largest size."""
-    max_memory: ByteSize | None = None
-    """Most memory one call may allocate at its peak (tracemalloc), at the largest size, e.g. `32MiB`."""
-    growth: Growth | None = None
-    """Worst growth of time with size allowed: `constant`, `linear`, `nlogn`, `quadratic` or `cubic`."""
-    call_timeout: float = Field(default=10.0, gt=0)
-    """Seconds one call of the student's function may take; a slower call scores 0."""
-    compare: FileCall | None = None
-    """`file.py:function` in the rubric folder: `function(student_result, reference_result)` is true when they agree; default `==`."""
-    reference: str = "reference"
-    """The reference solution's folder, relative to the rubric file."""
-
-    @model_validator(mode="after")
-    def _measures(self) -> BenchmarkCriterion:
-        if not self.measures:
-            raise ValueError("give at least one of max_ratio, max_memory and growth")
-        if list(self.sizes) != sorted(set(self.sizes)):
-            raise ValueError("sizes must be distinct and ascending")
-        if self.growth is not None and len(self.sizes) < 3:
-            raise ValueError("growth needs at least 3 sizes")
-        return self
-
-    @property
-    def measures(self) -> tuple[str, ...]:
-        """The enabled measures, each worth an equal share of the points."""
-        return tuple(
-            name
-            for name, value in (
-                ("time", self.max_ratio),
-                ("memory", self.max_memory),
-                ("growth", self.growth),
-            )
-            if value is not None
-        )
-
-    @property
-    def rubric_files(self) -> tuple[str, ...]:
-        """The rubric folder's files the benchmark loads: the input generator's, the comparison's."""
-        calls = [self.inputs, *([self.compare] if self.compare else [])]
-        return tuple(dict.fromkeys(call_file(call) for call in calls))
-
-
-class TestQualityCriterion(_Criterion):
-    """Grade the student's own tests by the faults they catch."""
-
-    __test__ = False  # not a pytest test class, despite the name
-
-    kind: Literal["test_quality"]
-    """Run the student's tests against the reference and against faulty implementations."""
-    tests: str = "tests"
-    """The student's test folder, relative to `root`."""
-    faults: str = "faults"
-    """Folder (relative to the rubric file) with one subfolder per faulty implementation: a `fault.yaml` of edits to the reference, and/or files laid over it."""
-    reference: str = "reference"
-    """The reference solution's folder, relative to the rubric file; the student's tests must pass on it."""
 
 
 class FaultEdit(BaseModel):
@@ -309,30 +163,7 @@ class FaultSpec(BaseModel):
     """The changes, made in order; files beside `fault.yaml` are laid over the reference as well."""
 
 
-Criterion = Annotated[
-    TestsCriterion
-    | LintCriterion
-    | TypesCriterion
-    | SecurityCriterion
-    | ComplexityCriterion
-    | CoverageCriterion
-    | BenchmarkCriterion
-    | TestQualityCriterion,
-    Field(discriminator="kind"),
-]
-CRITERION_KINDS: tuple[str, ...] = (
-    "tests",
-    "lint",
-    "types",
-    "security",
-    "complexity",
-    "coverage",
-    "benchmark",
-    "test_quality",
-)
-
-
-class LatePolicy(_Model):
+class LatePolicy(RubricModel):
     """How late submissions are penalised."""
 
     due: AwareDatetime
@@ -343,38 +174,6 @@ class LatePolicy(_Model):
     """Days after the deadline that submissions are still accepted; later ones score 0."""
     grace_minutes: int = Field(default=0, ge=0)
     """Minutes after the deadline that still count as on time."""
-
-
-class Rubric(_Model):
-    """An assignment's grading rubric."""
-
-    id: CriterionId
-    """Assignment identifier, e.g. `week01-generators`."""
-    title: str
-    """Assignment title shown at the top of every report."""
-    submission: Submission = Submission()
-    """Where the submission is and what it must contain."""
-    limits: Limits = Limits()
-    """Resource limits for the student's code."""
-    criteria: tuple[Criterion, ...] = Field(min_length=1)
-    """What is graded, in the order it is reported."""
-    late: LatePolicy | None = None
-    """Late policy; none means no penalty."""
-
-    @field_validator("criteria")
-    @classmethod
-    def _unique_ids(cls, criteria: tuple[Criterion, ...]) -> tuple[Criterion, ...]:
-        seen: set[str] = set()
-        for criterion in criteria:
-            if criterion.id in seen:
-                raise ValueError(f"criterion id {criterion.id!r} is used twice")
-            seen.add(criterion.id)
-        return criteria
-
-    @property
-    def max_score(self) -> float:
-        """The most points a submission can earn."""
-        return sum(criterion.points for criterion in self.criteria)
 
 
 def days_late(policy: LatePolicy, submitted_at: datetime) -> int:

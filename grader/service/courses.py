@@ -26,8 +26,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from grader.checks.rubric import LoadedRubric, load_rubric
 from grader.errors import RubricError, RubricProblem
-from grader.rubric.loader import LoadedRubric, load_model, load_rubric
+from grader.rubric.loader import load_model
 
 _REPOSITORY_GLOB = r"^[A-Za-z0-9_.*?\[\]!-]+/[A-Za-z0-9_.*?\[\]!-]+$"
 
