@@ -64,9 +64,9 @@ test: check sandbox
 	$(BIN)/python -m pytest
 	$(BIN)/grader rubric check rubrics/*/
 
-## Unit tests only (no end-to-end runs of the real tools).
+## Unit tests only: no end-to-end runs of the real tools, no PostgreSQL, no Redis.
 test-fast: install
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow and not postgres and not redis"
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis *.egg-info

@@ -1,10 +1,11 @@
-"""Real backing services for the service's tests: a private PostgreSQL database, a Redis namespace."""
+"""Real backing services for the service's tests (a private PostgreSQL database, a Redis namespace) and a clock to move."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import redis
@@ -38,3 +39,20 @@ def redis_namespace(url: str = REDIS_URL) -> Iterator[tuple[redis.Redis, str]]:
         for key in client.scan_iter(match=f"{prefix}*"):
             client.delete(key)
         client.close()
+
+
+class ShiftedClock:
+    """The real UTC time plus an offset a test moves forward, so a lease runs out without a sleep.
+
+    It keeps ticking with the real time, so two readings are never equal (``created_at <
+    now`` holds a moment later), and it only ever moves forward.
+    """
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, by: timedelta) -> None:
+        self.offset += by

@@ -36,7 +36,7 @@ from fakegithub import FakeGitHub
 from service_support import postgres_database
 from support import WEEK01
 
-pytestmark = [pytest.mark.slow, pytest.mark.docker]
+pytestmark = [pytest.mark.slow, pytest.mark.docker, pytest.mark.postgres]
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "github"
 REPO = "python-de-2026/alice-week01"

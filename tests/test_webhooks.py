@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from support import WEEK01
 
 from grader.service.courses import Route, load_courses
-from grader.service.store import Store
+from grader.service.store import SqlStore
 from grader.settings import ServiceSettings
 from webhooks.app import MAX_BODY, Backend, create_app, signature_ok
 
@@ -68,7 +68,7 @@ def backend(tmp_path: Path, courses_file: Path) -> Backend:
     settings = ServiceSettings(
         github_webhook_secret=SECRET, data_dir=tmp_path, courses=courses_file, github_token="t"
     )
-    store = Store(settings.sqlalchemy_url)
+    store = SqlStore(settings.sqlalchemy_url)
     store.migrate()
     return Backend(settings, store, load_courses(courses_file), Recorder())
 

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from grader.service import logs, tasks
 from grader.service.courses import Route, load_courses
-from grader.service.store import Store
+from grader.service.store import SqlStore
 from grader.settings import ServiceSettings
 from webhooks.app import Backend, create_app
 
@@ -19,7 +19,7 @@ PROBE_TIMEOUT = 2.0
 
 def build_backend(settings: ServiceSettings) -> Backend:
     """The backend the settings describe; migrates the store to the newest schema."""
-    store = Store(settings.sqlalchemy_url)
+    store = SqlStore(settings.sqlalchemy_url)
     store.migrate()
     courses = load_courses(settings.courses)
     tasks.configure(settings)

@@ -82,12 +82,12 @@ def worker(
     """Run a Celery worker: announce, fetch, grade in the Docker sandbox, publish."""
     from grader.sandbox.docker import connect
     from grader.service import tasks
-    from grader.service.store import Store
+    from grader.service.store import SqlStore
 
     settings = service_settings(need_github=True)
     logs.configure(settings.log_level, json=settings.log_json)
     try:
-        Store(settings.sqlalchemy_url).migrate()
+        SqlStore(settings.sqlalchemy_url).migrate()
         connect(timeout=10).close()
     except PlatformError as exc:
         raise _fail(str(exc), EXIT_PLATFORM) from None
@@ -112,11 +112,11 @@ def regrade(
 ) -> None:
     """Grade submissions again (a new submission each, with the current rubric)."""
     from grader.service import tasks
-    from grader.service.store import Store, regrade_of
+    from grader.service.store import SqlStore, regrade_of
 
     settings = service_settings()
     courses = load_courses(settings.courses)
-    store = Store(settings.sqlalchemy_url)
+    store = SqlStore(settings.sqlalchemy_url)
     tasks.configure(settings)
     missing = 0
     for submission_id in submission_ids:

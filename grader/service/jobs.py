@@ -123,8 +123,7 @@ def _ensure_check_run(services: Services, sub: Submission, *, status: str) -> in
         fields["started_at"] = datetime.now(UTC)
     check_run_id = services.github.create_check_run(sub.repository, sub.installation_id, **fields)
     services.store.set_check_run(sub.id, check_run_id)
-    sub.check_run_id = check_run_id
-    return check_run_id
+    return check_run_id  # the record is a snapshot: callers use this id, or get() it again
 
 
 def _check_name(services: Services, sub: Submission) -> str:

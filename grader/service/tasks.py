@@ -29,7 +29,7 @@ from grader.service import jobs, logs
 from grader.service.courses import load_courses
 from grader.service.github.client import GitHubClient, GitHubUnavailable
 from grader.service.github.ratelimit import RateLimited, RedisLimiter
-from grader.service.store import Store
+from grader.service.store import SqlStore
 from grader.settings import ServiceSettings
 
 GRADING, FEEDBACK = "grading", "feedback"
@@ -70,7 +70,7 @@ def services() -> jobs.Services:
     with _lock:
         if _services is None:
             settings = ServiceSettings()
-            store = Store(settings.sqlalchemy_url)
+            store = SqlStore(settings.sqlalchemy_url)
             limiter = RedisLimiter(
                 redis.Redis.from_url(settings.redis_url),
                 prefix=settings.redis_prefix,

@@ -1,4 +1,4 @@
-"""Apply the Alembic migrations in ``grader/service/migrations`` to a database, from code.
+"""Apply the Alembic migrations in ``grader/service/store/migrations`` to a database, from code.
 
 Every process (the API and each worker) calls ``upgrade`` on start; on PostgreSQL
 an advisory lock makes the first one migrate while the others wait, and on

@@ -1,11 +1,11 @@
-"""Alembic's entry point: migrate the connection ``grader.service.migrate`` hands over, or the URL."""
+"""Alembic's entry point: migrate the connection ``grader.service.store.migrate`` hands over, or the URL."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine
 
-from grader.service.store import Base
+from grader.service.store.tables import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -1,0 +1,48 @@
+"""The service's store: deliveries, submissions, attempts, results and what was posted to GitHub.
+
+``Store`` (``protocol.py``) is what the service asks of it, in the plain frozen records
+of ``records.py``; ``SqlStore`` (``sql.py``, on the tables of ``tables.py`` and the
+Alembic migrations in ``migrations/``) keeps them in SQLite or PostgreSQL, and
+``MemoryStore`` (``memory.py``) in memory, for tests. ``tests/test_store.py`` holds
+both to the same contract.
+"""
+
+from grader.service.store.memory import MemoryStore
+from grader.service.store.protocol import Store
+from grader.service.store.records import (
+    ACTIVE,
+    Attempt,
+    Clock,
+    Delivery,
+    NewSubmission,
+    Publication,
+    PublicationState,
+    Result,
+    Stored,
+    Submission,
+    SubmissionStatus,
+    dedupe_key,
+    regrade_of,
+    utcnow,
+)
+from grader.service.store.sql import SqlStore
+
+__all__ = [
+    "ACTIVE",
+    "Attempt",
+    "Clock",
+    "Delivery",
+    "MemoryStore",
+    "NewSubmission",
+    "Publication",
+    "PublicationState",
+    "Result",
+    "SqlStore",
+    "Store",
+    "Stored",
+    "Submission",
+    "SubmissionStatus",
+    "dedupe_key",
+    "regrade_of",
+    "utcnow",
+]

@@ -1,0 +1,173 @@
+"""The plain values the store takes and returns: frozen, detached from any database session.
+
+A caller reads a record and hands changes back through the store's methods; it never
+modifies a record to change what is stored. The attribute names are the columns'.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+SubmissionStatus = Literal[
+    "queued", "running", "graded", "superseded", "rejected", "failed", "ignored"
+]
+"""``queued``/``running``: in the pipeline. ``graded``: a result exists. ``superseded``: a
+newer push to the same pull request replaced it. ``rejected``: the submission could not be
+graded for a reason of its own (an unsafe archive). ``failed``: the platform gave up after
+its retries. ``ignored``: no changed path belongs to the assignment."""
+ACTIVE: tuple[SubmissionStatus, ...] = ("queued", "running")
+PublicationState = Literal["pending", "sending", "done", "abandoned"]
+
+Clock = Callable[[], datetime]
+"""The store's idea of now (timezone-aware UTC); tests pass one they can move forward."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class NewSubmission:
+    """What the webhook knows of a push to grade."""
+
+    repository: str
+    pull_number: int | None
+    head_sha: str
+    head_repository: str
+    head_ref: str | None
+    base_sha: str | None
+    installation_id: int | None
+    assignment: str
+    rubric_path: str
+    rubric_sha256: str
+    paths: list[str] | None = None
+    delivery_id: str | None = None
+    regrade: bool = False
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The submission a delivery maps to, and whether this delivery created it."""
+
+    id: str
+    created: bool
+    superseded: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One commit of one pull request to grade against one assignment's rubric, as stored."""
+
+    id: str
+    repository: str
+    """The base repository (where the pull request, check run and review live)."""
+    pull_number: int | None
+    head_sha: str
+    head_repository: str
+    """Where the code is: the fork for a pull request from a fork."""
+    head_ref: str | None
+    base_sha: str | None
+    installation_id: int | None
+    assignment: str
+    rubric_path: str
+    rubric_sha256: str
+    paths: list[str] | None
+    """Globs a changed path must match for the assignment to apply; None: any change."""
+    submitted_at: datetime
+    """When GitHub told us of the push (the late policy's clock)."""
+    delivery_id: str | None
+    regrade: bool
+    dedupe_key: str | None
+    """(repository, head SHA, assignment, rubric hash); None for a regrade."""
+    status: str
+    reason: str | None
+    superseded_by: str | None
+    enqueued_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    lease_owner: str | None
+    lease_until: datetime | None
+    attempts: int
+    check_run_id: int | None
+    score: float | None
+    max_score: float | None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One worker's try at a submission."""
+
+    submission_id: str
+    worker: str
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str | None
+    """``graded``, ``retry`` (a platform fault), ``rejected``, ``failed``, ``superseded``."""
+    error: str | None
+
+
+@dataclass(frozen=True)
+class Result:
+    """A submission's graded report: built by the worker, saved once by the store."""
+
+    submission_id: str
+    score: float
+    max_score: float
+    status: str
+    """The report's verdict: ``graded`` or ``incomplete``."""
+    report: dict[str, Any]
+    rubric_sha256: str
+    image_digest: str | None
+    durations: dict[str, float]
+    """Seconds per step: fetch, grade, publish."""
+    duration: float
+    """Seconds from the delivery to the graded report."""
+    created_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass(frozen=True)
+class Publication:
+    """One thing posted to GitHub for a submission, so a retry never posts it twice."""
+
+    submission_id: str
+    kind: str
+    """``check_run``, ``annotations``, ``status``, ``review``, ``comment``."""
+    state: str
+    github_id: int | None
+    progress: int
+    """How many items of a batched post went through (annotations)."""
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One webhook delivery, by GitHub's ``X-GitHub-Delivery`` id (the same on a redelivery)."""
+
+    id: str
+    event: str
+    action: str | None
+    received_at: datetime
+    outcome: str
+    """``received`` until handled, then ``accepted``, ``ignored``, ``duplicate`` or ``recorded``."""
+    detail: str | None
+    submission_ids: list[str]
+
+
+def dedupe_key(repository: str, head_sha: str, assignment: str, rubric_sha256: str) -> str:
+    """The key that keeps one commit from being graded twice against the same rubric."""
+    raw = "\0".join((repository.lower(), head_sha, assignment, rubric_sha256))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def regrade_of(original: Submission, rubric_sha256: str) -> NewSubmission:
+    """A new submission grading the same commit again, with the assignment's current rubric."""
+    same = {f.name: getattr(original, f.name) for f in fields(NewSubmission)}
+    return NewSubmission(
+        **{**same, "rubric_sha256": rubric_sha256, "delivery_id": None, "regrade": True}
+    )
