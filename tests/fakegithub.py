@@ -11,7 +11,8 @@ What it models: an App (RS256 JWTs, installation tokens in both token formats, e
 tokens, repositories and commits built from dicts or fixture folders, pull requests with a real unified diff,
 tarballs behind a codeload-style redirect, check runs (annotations appended across updates), commit statuses,
 issue comments (paginated) and reviews (all-or-nothing inline comments on diff lines), plus fault injection
-(5xx before or after the action, primary and secondary rate limits).
+(5xx before or after the action, primary and secondary rate limits) and broken deliveries of an answer (no
+``Content-Length``, a false one, no answer at all) for clients' transport handling.
 
     with FakeGitHub() as gh:
         gh.add_repo("course/week01", installation_id=7)
@@ -214,6 +215,8 @@ class _Reply:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    delivery: _Delivery | None = None
+    """How the answer goes on the wire when a delivery fault matched; None: with its true length."""
 
 
 class _Fail(Exception):
@@ -288,13 +291,40 @@ class _Fault:
     reset_in: float | None = None  # a primary rate limit: x-ratelimit-reset = now + reset_in
 
     def matches(self, method: str, paths: tuple[str, ...]) -> bool:
-        if self.method not in ("*", method.upper()):
-            return False
-        if isinstance(self.pattern, re.Pattern):
-            return any(self.pattern.search(p) for p in paths)
-        if self.pattern.startswith("^"):
-            return any(re.search(self.pattern, p) for p in paths)
-        return any(fnmatch.fnmatchcase(p, self.pattern) for p in paths)
+        return _request_matches(self.method, self.pattern, method, paths)
+
+
+def _request_matches(
+    wanted: str, pattern: str | re.Pattern[str], method: str, paths: tuple[str, ...]
+) -> bool:
+    """A fault's method (or ``*``) and its glob, or regex (compiled or starting with ``^``), against a request."""
+    if wanted not in ("*", method.upper()):
+        return False
+    if isinstance(pattern, re.Pattern):
+        return any(pattern.search(p) for p in paths)
+    if pattern.startswith("^"):
+        return any(re.search(pattern, p) for p in paths)
+    return any(fnmatch.fnmatchcase(p, pattern) for p in paths)
+
+
+@dataclass(frozen=True)
+class _Delivery:
+    """A broken way to send an answer: ``stall`` sends nothing until ``stop()``; otherwise the body goes out
+    under ``Content-Length: length`` (left out when None) and the connection is closed after it."""
+
+    stall: bool = False
+    length: int | None = None
+
+
+@dataclass
+class _DeliveryFault:
+    method: str
+    pattern: str | re.Pattern[str]
+    delivery: _Delivery
+    times: int
+
+    def matches(self, method: str, paths: tuple[str, ...]) -> bool:
+        return _request_matches(self.method, self.pattern, method, paths)
 
 
 @dataclass(frozen=True)
@@ -655,11 +685,23 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         body = self._read_body()
-        reply = self.server.fake._handle(self.command, self.path, self.headers, body)
+        fake = self.server.fake
+        reply = fake._handle(self.command, self.path, self.headers, body)
+        delivery = reply.delivery
+        if delivery is not None and delivery.stall:
+            fake._stopping.wait()  # a server that took the request and never answers
+            self.close_connection = True
+            return
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(reply.body)))
+        if delivery is None:
+            self.send_header("Content-Length", str(len(reply.body)))
+        else:  # the body's end is the connection's end (HTTP/1.1 allows it without a length)
+            if delivery.length is not None:
+                self.send_header("Content-Length", str(delivery.length))
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(reply.body)
@@ -748,6 +790,9 @@ class FakeGitHub:
         self._reviews: list[dict[str, Any]] = []
         self._codeload: dict[str, tuple[str, str, float]] = {}
         self._faults: list[_Fault] = []
+        self._delivery_faults: list[_DeliveryFault] = []
+        self._stopping = threading.Event()
+        """Set by ``stop()``: releases the handlers holding a stalled answer."""
         self._rate: dict[str, tuple[int, float]] = {}
         self._ids = {
             kind: itertools.count(start)
@@ -771,6 +816,7 @@ class FakeGitHub:
         if self._server is not None:
             return self
         _openapi()  # build (or reuse) the validator before the first request
+        self._stopping.clear()
         self._server = _Server(self)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -785,6 +831,7 @@ class FakeGitHub:
         server, thread = self._server, self._thread
         if server is None:
             return
+        self._stopping.set()
         server.shutdown()
         server.drop_connections()
         server.server_close()
@@ -1023,6 +1070,52 @@ class FakeGitHub:
                 )
             )
 
+    def send_without_length_next(
+        self, method: str, path_pattern: str | re.Pattern[str], *, times: int = 1
+    ) -> None:
+        """Handle the next ``times`` matching requests as usual, but send each answer without
+        ``Content-Length``, its end marked only by closing the connection (a streamed body).
+
+        These delivery faults match like ``fail_next`` (API paths and raw ones such as ``/_codeload/*``) and
+        combine with it: the answer, injected or not, is what is delivered this way."""
+        self._add_delivery_fault(method, path_pattern, _Delivery(), times)
+
+    def send_with_length_next(
+        self,
+        method: str,
+        path_pattern: str | re.Pattern[str],
+        length: int,
+        *,
+        times: int = 1,
+    ) -> None:
+        """Handle the next ``times`` matching requests as usual, but announce ``Content-Length: length``
+        whatever the body's size, then close the connection after the body (over its size: a body cut
+        short; far over: an archive too big to take)."""
+        self._add_delivery_fault(method, path_pattern, _Delivery(length=length), times)
+
+    def stall_next(
+        self, method: str, path_pattern: str | re.Pattern[str], *, times: int = 1
+    ) -> None:
+        """Take the next ``times`` matching requests (handled as usual) and answer nothing, holding the
+        connection open until ``stop()``: a hung server, for clients' timeouts."""
+        self._add_delivery_fault(method, path_pattern, _Delivery(stall=True), times)
+
+    def _add_delivery_fault(
+        self, method: str, pattern: str | re.Pattern[str], delivery: _Delivery, times: int
+    ) -> None:
+        with self._lock:
+            self._delivery_faults.append(_DeliveryFault(method.upper(), pattern, delivery, times))
+
+    def _take_delivery_fault(self, rec: RecordedRequest) -> _Delivery | None:
+        paths = (rec.path, rec.url_path)
+        for fault in self._delivery_faults:
+            if fault.matches(rec.method, paths):
+                fault.times -= 1
+                if fault.times <= 0:
+                    self._delivery_faults.remove(fault)
+                return fault.delivery
+        return None
+
     def _add_fault(
         self,
         method: str,
@@ -1144,6 +1237,7 @@ class FakeGitHub:
                 )
                 reply.headers["Content-Type"] = "application/json; charset=utf-8"
             rec.status = reply.status
+            reply.delivery = self._take_delivery_fault(rec)
             return reply
 
     def _fail_reply(self, rec: RecordedRequest, fail: _Fail) -> _Reply:

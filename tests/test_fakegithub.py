@@ -302,6 +302,30 @@ def test_hostile_tarball_bytes_are_served_verbatim(world: World) -> None:
         assert http.get(redirect.headers["location"]).content == b"\x1f\x8b not really gzip"
 
 
+def test_delivery_faults_send_the_answer_without_or_with_a_false_length_or_not_at_all(
+    world: World,
+) -> None:
+    """The transport faults a download must survive: each changes how the next answer goes on the
+    wire, not what it says; a stalled answer is held until the fake stops."""
+    gh = world.gh
+    codeload = f"/_codeload/{REPO}/legacy.tar.gz/*"
+    tarball = f"{gh.api_url}/repos/{REPO}/tarball/{world.head}"
+    with httpx.Client() as http:
+        whole = http.get(http.get(tarball, headers=bearer(TOKEN)).headers["location"]).content
+        gh.send_without_length_next("GET", codeload)
+        streamed = http.get(http.get(tarball, headers=bearer(TOKEN)).headers["location"])
+        gh.send_with_length_next("GET", codeload, len(whole) + 10)
+        with pytest.raises(httpx.RemoteProtocolError):
+            http.get(http.get(tarball, headers=bearer(TOKEN)).headers["location"])
+        gh.stall_next("GET", f"/repos/{REPO}/tarball/*")
+        with pytest.raises(httpx.ReadTimeout):
+            http.get(tarball, headers=bearer(TOKEN), timeout=0.2)
+        assert http.get(tarball, headers=bearer(TOKEN)).status_code == 302  # once only
+    assert "content-length" not in streamed.headers
+    assert streamed.content == whole
+    assert gh.violations == []
+
+
 def test_pull_request_diff_media_type(world: World) -> None:
     gh = world.gh
     with httpx.Client() as http:
