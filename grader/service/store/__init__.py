@@ -1,10 +1,10 @@
 """The service's store: deliveries, submissions, attempts, results and what was posted to GitHub.
 
 ``Store`` (``protocol.py``) is what the service asks of it, in the plain frozen records
-of ``records.py``; ``SqlStore`` (``sql.py``, on the tables of ``tables.py`` and the
-Alembic migrations in ``migrations/``) keeps them in SQLite or PostgreSQL, and
-``MemoryStore`` (``memory.py``) in memory, for tests. ``tests/test_store.py`` holds
-both to the same contract.
+of ``records.py``. ``SqlStore`` (``sql.py``) keeps them in SQLite or PostgreSQL, on the
+tables of ``tables.py``, the engine of ``engine.py`` and the Alembic migrations in
+``migrations/`` (applied by ``migrate.py``); ``MemoryStore`` (``memory.py``) keeps them
+in memory, for tests. ``tests/test_store.py`` holds both to the same contract.
 """
 
 from grader.service.store.memory import MemoryStore

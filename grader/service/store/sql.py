@@ -14,14 +14,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, fields
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import case, create_engine, event, func, or_, select, text, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import case, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from grader.service.store.engine import make_engine
 from grader.service.store.records import (
     ACTIVE,
     Attempt,
@@ -437,24 +436,3 @@ def _record(kind: type[R], row: object) -> R:
 
 def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0))
-
-
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine with the settings each backend needs under concurrent workers."""
-    if url.startswith("sqlite"):
-        database = url.split("///", 1)[-1]
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5)
-
-
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    cursor = connection.cursor()
-    # WAL lets the API read while a worker writes; busy_timeout waits out a writer.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
