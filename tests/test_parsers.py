@@ -10,16 +10,10 @@ import pytest
 from grader.checks.base import ToolOutputError, relative_path
 from grader.checks.complexity import parse_cc, parse_mi
 from grader.checks.coverage import _ranges, parse_coverage
+from grader.checks.junit import JUnitCase, count_tests, display_name, parse_junit
 from grader.checks.lint import parse_ruff
 from grader.checks.security import SecurityCriterion, parse_bandit
-from grader.checks.tests import (
-    JUnitCase,
-    TestsCriterion,
-    count_tests,
-    display_name,
-    graded_tests,
-    parse_junit,
-)
+from grader.checks.tests import TestsCriterion, graded_tests
 from grader.checks.typecheck import parse_blocking, parse_mypy
 from grader.report.model import Finding, TestResult
 from grader.rubric.model import Visibility
