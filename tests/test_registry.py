@@ -64,6 +64,12 @@ def test_a_kind_registered_twice_is_refused() -> None:
         REGISTRY.with_kinds(KINDS[1])
 
 
+def test_a_kind_whose_model_has_no_literal_kind_is_refused() -> None:
+    """A criterion model must name its kind with one Literal, or the union cannot be keyed on it."""
+    with pytest.raises(TypeError, match="needs a field `kind"):
+        CheckKind(model=StaticCriterion, run=run_toy, tool="-", fields="-", score="-")
+
+
 def test_the_rubric_union_is_the_registered_models_in_order() -> None:
     """The criteria union of ``Rubric`` holds exactly the kinds' models, in the registry's order."""
     item = typing.get_args(Rubric.model_fields["criteria"].annotation)[0]

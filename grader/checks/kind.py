@@ -23,11 +23,9 @@ C = TypeVar("C", bound=CriterionBase)
 def kind_name(model: type[CriterionBase]) -> str:
     """The kind a criterion model stands for: its ``kind`` field's one Literal value."""
     field = model.model_fields.get("kind")
-    values = typing.get_args(field.annotation) if field else ()
-    if (
-        typing.get_origin(field.annotation if field else None) is not typing.Literal
-        or len(values) != 1
-    ):
+    annotation = field.annotation if field else None
+    values = typing.get_args(annotation)
+    if typing.get_origin(annotation) is not typing.Literal or len(values) != 1:
         raise TypeError(f'{model.__name__} needs a field `kind: Literal["<name>"]`')
     return str(values[0])
 

@@ -110,7 +110,9 @@ class CheckRegistry:
     """
 
     kinds: tuple[CheckKind[Any], ...]
-    _by_model: dict[type[CriterionBase], CheckKind[Any]] = field(init=False, repr=False)
+    _by_model: dict[type[CriterionBase], CheckKind[Any]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         names = [kind.name for kind in self.kinds]
