@@ -64,7 +64,8 @@ def courses_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def backend(tmp_path: Path, courses_file: Path) -> Backend:
+def backend(tmp_path: Path, courses_file: Path, monkeypatch: pytest.MonkeyPatch) -> Backend:
+    monkeypatch.delenv("DATABASE_URL", raising=False)  # SQLite in tmp_path, whatever the shell says
     settings = ServiceSettings(
         github_webhook_secret=SECRET, data_dir=tmp_path, courses=courses_file, github_token="t"
     )
