@@ -14,11 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from grader.errors import PayloadError as PayloadError  # raised here; its home is the tree
+
 GRADED_ACTIONS = frozenset({"opened", "synchronize", "reopened", "ready_for_review"})
-
-
-class PayloadError(ValueError):
-    """A payload that lacks what its event must carry."""
 
 
 class _Lenient(BaseModel):

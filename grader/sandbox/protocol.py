@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
+from grader.errors import RunDeadlineExceeded as RunDeadlineExceeded  # its home is the tree
 from grader.rubric.model import Limits
 
 StepDir = Literal["submission", "grader", "out"]
@@ -39,10 +40,6 @@ NOT_COPIED = (
 
 OUTPUT_LIMIT = 1024 * 1024
 """Bytes of stdout or stderr kept per step; the rest is cut and the cut is reported."""
-
-
-class RunDeadlineExceeded(Exception):
-    """The whole run passed ``limits.run_timeout``: what had not finished scores 0 (timeout)."""
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,11 @@ header, and the body is streamed to disk under a size cap. ``extract_tarball``
 unpacks it into a fresh folder, one entry at a time, and refuses anything that
 could write outside that folder, fill the disk or hold the worker's memory.
 
-Errors follow the two branches of ``grader.errors``: the platform failing (a
-5xx, a rate limit, a timeout) is a ``FetchError``, a ``PlatformError`` the
-caller retries unless its ``permanent`` flag says a retry cannot help (a 404);
-an archive that is too large or unsafe is an ``ArchiveError``, an
-``InputError``. No message ever holds the token or a URL's query string.
+Errors come from the tree in ``grader.errors`` (and are re-exported here): the
+platform failing (a 5xx, a rate limit, a timeout) is a ``FetchError``, a
+``PlatformError`` retried (after its ``retry_after`` when the server named one)
+unless its ``permanent`` flag says a retry cannot help (a 404); an archive that
+is too large or unsafe is an ``ArchiveError``, the student's ``InputError``. No message ever holds the token or a URL's query string.
 
 Extraction decisions:
 
@@ -43,7 +43,9 @@ from typing import IO, BinaryIO, NoReturn
 
 import httpx
 
-from grader.errors import InputError, PlatformError
+from grader.errors import ArchiveError, FetchError, HostError
+
+__all__ = ["MAX_REDIRECTS", "ArchiveError", "FetchError", "download", "extract_tarball"]
 
 log = logging.getLogger(__name__)
 
@@ -57,35 +59,6 @@ _HEADER_ALLOWANCE = 1024 * 1024
 _HEADER_ALLOWANCE_PER_ENTRY = 4096
 """The tar stream may exceed ``max_bytes`` by this much for headers, long names and padding."""
 _SHOWN_NAME_CHARS = 200
-
-
-class FetchError(PlatformError):
-    """The download failed; retried by the caller unless ``permanent``."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        permanent: bool = False,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        """The HTTP status, or None when no response came (timeout, connection error)."""
-        self.permanent = permanent
-        """True when retrying cannot help (401, 404, 410, another 4xx, a bad redirect)."""
-        self.retry_after = retry_after
-        """Seconds the server asked to wait before retrying (``Retry-After`` or the rate-limit reset)."""
-
-
-class ArchiveError(InputError):
-    """The archive is too large, broken or unsafe to extract."""
-
-    def __init__(self, message: str, *, entry: str | None = None) -> None:
-        super().__init__(message)
-        self.entry = entry
-        """The offending entry's name (non-printable characters escaped), or None."""
 
 
 # --- download ---------------------------------------------------------------
@@ -371,7 +344,7 @@ def extract_tarball(
         scratch.replace(dest)
     except OSError as exc:
         shutil.rmtree(scratch, ignore_errors=True)
-        raise PlatformError(f"cannot extract {archive.name} into {dest}: {exc}") from exc
+        raise HostError(f"cannot extract {archive.name} into {dest}: {exc}") from exc
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise

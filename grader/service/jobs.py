@@ -17,41 +17,51 @@ Faults and who pays for them:
 
 from __future__ import annotations
 
+import os
+import secrets
 import socket
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
 from github.PullRequest import ReviewComment
 
-from grader.errors import PlatformError
+from grader.errors import (
+    ArchiveError,
+    FetchError,
+    GitHubRejected,
+    GitHubUnavailable,
+    LeaseHeld,
+    PlatformError,
+    RateLimited,
+)
 from grader.pipeline.grade import GradeOptions, grade_submission
 from grader.report.model import Report
 from grader.sandbox.protocol import Sandbox
 from grader.service import logs
 from grader.service.courses import Courses, Route
-from grader.service.fetch import ArchiveError, FetchError, download, extract_tarball
+from grader.service.fetch import download, extract_tarball
 from grader.service.github import feedback
-from grader.service.github.client import GitHubClient, GitHubRejected, GitHubUnavailable
-from grader.service.github.ratelimit import RateLimited
+from grader.service.github.client import GitHubClient
 from grader.service.store import ACTIVE, Result, Store, Submission
 from grader.settings import ServiceSettings
 
 log = logs.get(__name__)
 
 
-class LeaseHeld(PlatformError):
-    """Another worker is grading this submission; try again when its lease ends."""
+def new_owner() -> str:
+    """A lease owner id for one task run: this host and process, and a random part.
 
-    def __init__(self, delay: float) -> None:
-        super().__init__(f"another worker holds the submission for {delay:.0f} s more")
-        self.delay = delay
+    Made at call time: every process forked from one parent, and every task run
+    in it, gets its own, so one can never renew a lease another took over.
+    """
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 @dataclass
@@ -64,7 +74,8 @@ class Services:
     courses: Courses
     sandbox: Callable[[], Sandbox]
     """Opens the sandbox (the Docker engine) when a job first needs it."""
-    owner: str = f"{socket.gethostname()}:{id(object())}"
+    owner: str = field(default_factory=new_owner)
+    """Who holds the submissions this bundle claims: give each task run its own (``new_owner``)."""
     lease: timedelta = timedelta(seconds=30)
 
 
@@ -233,7 +244,7 @@ def _fetch(services: Services, sub: Submission, scratch: Path) -> Path | None:
         log.warning("archive rejected", reason=str(exc))
         return None
     except FetchError as exc:
-        if getattr(exc, "permanent", False):
+        if not exc.retried:  # permanent (404...): a retry cannot help
             services.store.finish(sub.id, "failed", reason=str(exc))
             return None
         raise

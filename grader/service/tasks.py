@@ -6,10 +6,19 @@ an operator can run dedicated workers per queue. Tasks carry only a submission
 id and are safe to run twice (see ``grader.service.jobs``). Messages are acknowledged
 after the task ends (``acks_late``) and handed back when the process running
 them dies (``reject_on_worker_lost``), and a worker takes one message at a time.
+
+Faults: whatever escapes a job is read as a node of the error tree
+(``grader.errors``, through ``grader.service.faults``). A platform fault the
+tree says is retried waits its ``retry_after`` when it carries one, else
+exponential backoff with full jitter, until the task's retries run out (unless
+it is not ``counted``); one that is not retried (``GitHubRejected``), or the
+last try, fails the submission: "not graded", never charged. The grade task's
+time limits come from the rubric's ``limits.run_timeout``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import secrets
 import threading
@@ -20,20 +29,22 @@ from typing import Any
 
 import redis
 from celery import Celery, Task, signals
-from celery.exceptions import SoftTimeLimitExceeded
-from sqlalchemy.exc import SQLAlchemyError
 
-from grader.errors import PlatformError
+from grader.errors import GraderError
+from grader.rubric.model import Limits
 from grader.sandbox.protocol import Sandbox
-from grader.service import jobs, logs
+from grader.service import faults, jobs, logs
 from grader.service.courses import load_courses
-from grader.service.github.client import GitHubClient, GitHubUnavailable
-from grader.service.github.ratelimit import RateLimited, RedisLimiter
+from grader.service.github.client import GitHubClient
+from grader.service.github.ratelimit import RedisLimiter
 from grader.service.store import SqlStore
 from grader.settings import ServiceSettings
 
 GRADING, FEEDBACK = "grading", "feedback"
 BACKOFF_BASE, BACKOFF_CAP = 5.0, 600.0
+SOFT_MARGIN, HARD_MARGIN = 240, 300
+"""Seconds the grade task may run past the rubric's run_timeout (fetch, publish) before its
+soft limit (``TaskTimeLimit``, retried) and its hard limit (the process is killed)."""
 
 app = Celery("grader")
 _services: jobs.Services | None = None
@@ -100,15 +111,44 @@ def _docker(settings: ServiceSettings) -> Callable[[], Sandbox]:
     return sandbox
 
 
+def task_services() -> jobs.Services:
+    """This process's services for one task run, under a lease owner of its own.
+
+    Made per run, not per process: processes forked from a parent that had
+    built its services (a pool's replacement child) must not share an owner.
+    """
+    return dataclasses.replace(services(), owner=jobs.new_owner())
+
+
 _random = secrets.SystemRandom()  # jitter; the OS's generator keeps bandit's B311 quiet
-RETRYABLE = (PlatformError, SQLAlchemyError, SoftTimeLimitExceeded, OSError)
 
 
-def _delay(exc: BaseException, retries: int) -> float:
-    """Exponential backoff with full jitter, or GitHub's own wait when it gave one."""
-    told = getattr(exc, "delay", None)
-    if isinstance(exc, (GitHubUnavailable, RateLimited, jobs.LeaseHeld)) and told:
-        return float(told) + _random.uniform(0, 2)
+def _platform_fault(exc: Exception) -> GraderError | None:
+    """The platform fault ``exc`` is, by the error tree; None when a task should not catch it."""
+    fault = faults.as_grader_error(exc)
+    return fault if fault is not None and fault.fault == "platform" else None
+
+
+def _retries_left(task: Task[Any, Any], fault: GraderError) -> bool:
+    """True when the tree says retry and the task has a retry left (or it is not counted)."""
+    if not fault.retried:
+        return False
+    return not fault.counted or task.request.retries < (task.max_retries or 0)
+
+
+def _retry(task: Task[Any, Any], fault: GraderError, exc: Exception) -> Exception:
+    """The ``Retry`` to raise: after the error's own wait, else backoff with full jitter."""
+    countdown = _delay(fault, task.request.retries)
+    if fault.counted:
+        return task.retry(exc=exc, countdown=countdown)
+    return task.retry(exc=exc, countdown=countdown, max_retries=None)
+
+
+def _delay(fault: GraderError, retries: int) -> float:
+    """The error's ``retry_after`` (GitHub's, the limiter's, a lease's) plus a little jitter,
+    else exponential backoff with full jitter."""
+    if fault.retry_after:
+        return float(fault.retry_after) + _random.uniform(0, 2)
     return _random.uniform(BACKOFF_BASE, min(BACKOFF_CAP, BACKOFF_BASE * 2**retries))
 
 
@@ -118,46 +158,69 @@ def announce(self: Task[Any, Any], submission_id: str) -> None:
     logs.bind(submission_id=submission_id, task="announce")
     try:
         wanted = jobs.announce(services(), submission_id)
-    except RETRYABLE as exc:
-        if self.request.retries < (self.max_retries or 0):
-            raise self.retry(exc=exc, countdown=_delay(exc, self.request.retries)) from exc
+    except Exception as exc:
+        fault = _platform_fault(exc)
+        if fault is None:
+            raise
+        if _retries_left(self, fault):
+            raise _retry(self, fault, exc) from exc
         jobs.log.warning("announce gave up; grading anyway", error=str(exc))
         wanted = True
     finally:
         logs.clear()
     if wanted:
-        enqueue_grade(submission_id)
+        enqueue_grade(submission_id, rubric_run_timeout(services(), submission_id))
 
 
 @app.task(name="grader.grade", bind=True, max_retries=jobs.MAX_ATTEMPTS + 5)
 def grade(self: Task[Any, Any], submission_id: str) -> str:
-    """Grade and publish; platform faults retry with backoff, then give up (never charged)."""
+    """Grade and publish; platform faults retry as the error tree says, then give up (never charged)."""
     logs.bind(submission_id=submission_id, task="grade")
     try:
-        return jobs.grade(services(), submission_id)
-    except jobs.LeaseHeld as exc:
-        raise self.retry(exc=exc, countdown=_delay(exc, 0), max_retries=None) from exc
-    except RETRYABLE as exc:
-        if self.request.retries < (self.max_retries or 0):
-            jobs.log.warning(
-                "platform fault; retrying", error=str(exc), retries=self.request.retries
-            )
-            raise self.retry(exc=exc, countdown=_delay(exc, self.request.retries)) from exc
+        return jobs.grade(task_services(), submission_id)
+    except Exception as exc:
+        fault = _platform_fault(exc)
+        if fault is None:
+            raise
+        if _retries_left(self, fault):
+            if fault.counted:
+                jobs.log.warning(
+                    "platform fault; retrying", error=str(exc), retries=self.request.retries
+                )
+            raise _retry(self, fault, exc) from exc
         jobs.give_up(services(), submission_id, f"{type(exc).__name__}: {exc}")
         return "failed"
     finally:
         logs.clear()
 
 
+def rubric_run_timeout(services: jobs.Services, submission_id: str) -> int:
+    """The submission's rubric's ``limits.run_timeout``; when the submission or its assignment
+    cannot be read, the longest of the configured rubrics (a limit too long, never too short)."""
+    limits = [route.loaded.rubric.limits.run_timeout for route in services.courses.routes]
+    longest = max(limits, default=Limits().run_timeout)
+    try:
+        sub = services.store.get(submission_id)
+    except Exception as exc:
+        if _platform_fault(exc) is None:
+            raise
+        return longest
+    route = services.courses.get(sub.assignment) if sub is not None else None
+    return route.loaded.rubric.limits.run_timeout if route is not None else longest
+
+
 def enqueue_announce(submission_id: str) -> None:
     announce.apply_async((submission_id,), queue=FEEDBACK)
 
 
-def enqueue_grade(submission_id: str, run_timeout: int | None = None) -> None:
-    options: dict[str, Any] = {"queue": GRADING}
-    if run_timeout is not None:
-        options.update(soft_time_limit=run_timeout + 240, time_limit=run_timeout + 300)
-    grade.apply_async((submission_id,), **options)
+def enqueue_grade(submission_id: str, run_timeout: int) -> None:
+    """Queue the grade task with time limits over the rubric's ``run_timeout`` (see ``SOFT_MARGIN``)."""
+    grade.apply_async(
+        (submission_id,),
+        queue=GRADING,
+        soft_time_limit=run_timeout + SOFT_MARGIN,
+        time_limit=run_timeout + HARD_MARGIN,
+    )
 
 
 @signals.worker_ready.connect

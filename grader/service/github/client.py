@@ -4,12 +4,13 @@ PyGithub does the HTTP, with a GitHub App (installation tokens minted on
 first use and refreshed before they expire) or a plain token. Its own retries
 are off: PyGithub re-sends a POST that got a 5xx, which can post the same
 feedback twice (``shared/github/PYGITHUB.md``). Instead every call here
-raises one of two errors the task knows how to handle:
+raises one of two errors of the tree (``grader.errors``), re-exported here:
 
 * ``GitHubUnavailable`` - GitHub or the network failed, or a rate limit hit:
-  retry later (after ``delay`` when GitHub said how long). A write that failed
-  this way may still have happened (``ambiguous``).
-* ``GitHubRejected`` - GitHub refused the request for good (404, 422...).
+  retried (after ``retry_after`` when GitHub said how long). A write that
+  failed this way may still have happened (``ambiguous``).
+* ``GitHubRejected`` - GitHub refused the request for good (404, 422...):
+  never retried; the submission fails at once, "not graded".
 
 Every content-creating request first takes a slot from the shared limiter, and
 a ``Retry-After`` from GitHub pauses all workers.
@@ -26,34 +27,17 @@ import requests
 from github import Auth, Github, GithubException
 from github.PullRequest import ReviewComment
 
-from grader.errors import PlatformError
+from grader.errors import GitHubRejected, GitHubUnavailable, PlatformError
 from grader.service.github.ratelimit import Limiter
 from grader.settings import ServiceSettings
+
+__all__ = ["GitHubClient", "GitHubRejected", "GitHubUnavailable"]
 
 T = TypeVar("T")
 TIMEOUT = 20
 DIFF_MEDIA_TYPE = "application/vnd.github.diff"
 SECONDARY_WAIT = 60.0
 """GitHub's advice when a secondary limit gives no ``Retry-After``: wait a minute."""
-
-
-class GitHubUnavailable(PlatformError):
-    """GitHub or the network failed, or a rate limit hit: retry later."""
-
-    def __init__(
-        self, message: str, *, delay: float | None = None, ambiguous: bool = False
-    ) -> None:
-        super().__init__(message)
-        self.delay = delay
-        self.ambiguous = ambiguous
-
-
-class GitHubRejected(PlatformError):
-    """GitHub refused the request for good (it would refuse it again)."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 class GitHubClient:

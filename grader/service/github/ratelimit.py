@@ -17,7 +17,9 @@ from typing import Protocol
 
 import redis
 
-from grader.errors import PlatformError
+from grader.errors import RateLimited
+
+__all__ = ["Limiter", "MemoryLimiter", "RateLimited", "RedisLimiter"]
 
 _ACQUIRE = """
 local t = redis.call('TIME')
@@ -49,14 +51,6 @@ if until_ms > current then
 end
 return until_ms - now
 """
-
-
-class RateLimited(PlatformError):
-    """No write slot within the wait a caller accepts: retry after ``delay`` seconds."""
-
-    def __init__(self, delay: float, why: str) -> None:
-        super().__init__(f"{why}: next slot in {delay:.1f} s")
-        self.delay = delay
 
 
 class Limiter(Protocol):

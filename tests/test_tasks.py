@@ -1,0 +1,268 @@
+"""The Celery tasks' decisions: retry or give up as the error tree says, one lease owner per task run, the rubric's time limits."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from celery.exceptions import Retry
+from sqlalchemy.exc import OperationalError
+
+from grader.errors import FetchError, GitHubRejected, GitHubUnavailable, LeaseHeld
+from grader.rubric.model import Limits
+from grader.service import jobs, tasks
+from grader.service.courses import Courses, Route
+from grader.service.store import NewSubmission, SqlStore
+
+
+@dataclass
+class Recorder:
+    """Stands in for Celery's ``retry`` and for ``jobs.give_up``, and says what was asked."""
+
+    retries: list[dict[str, Any]] = field(default_factory=list)
+    given_up: list[str] = field(default_factory=list)
+
+    def retry(self, **options: Any) -> Retry:
+        self.retries.append(options)
+        return Retry("retry", options.get("exc"))
+
+    def give_up(self, _services: object, _submission_id: str, error: str) -> None:
+        self.given_up.append(error)
+
+
+def _services(**fields: Any) -> jobs.Services:
+    defaults: dict[str, Any] = dict(
+        settings=None, store=None, github=None, courses=None, sandbox=lambda: None
+    )
+    return jobs.Services(**{**defaults, **fields})
+
+
+@pytest.fixture
+def recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
+    made = Recorder()
+    monkeypatch.setattr(tasks, "services", lambda: _services())
+    monkeypatch.setattr(tasks.grade, "retry", made.retry)
+    monkeypatch.setattr(jobs, "give_up", made.give_up)
+    yield made
+    tasks.grade.request_stack.stack[:] = []
+
+
+def _grade_raising(monkeypatch: pytest.MonkeyPatch, exc: BaseException, *, retries: int = 0) -> str:
+    """Run the grade task's body once, as the worker's ``retries``-th retry, with ``exc`` escaping the job."""
+
+    def fail(_services: jobs.Services, _submission_id: str) -> str:
+        raise exc
+
+    monkeypatch.setattr(jobs, "grade", fail)
+    tasks.grade.push_request(retries=retries, id="t1")
+    try:
+        return tasks.grade.run("sub-1")
+    finally:
+        tasks.grade.pop_request()
+
+
+def test_github_rejected_fails_the_submission_at_once(
+    monkeypatch: pytest.MonkeyPatch, recorder: Recorder
+) -> None:
+    """A refusal for good is never retried: the submission fails "not graded" with its message."""
+    status = _grade_raising(
+        monkeypatch, GitHubRejected("create a check run: GitHub answered 422", 422)
+    )
+    assert status == "failed"
+    assert recorder.retries == []
+    assert recorder.given_up == ["GitHubRejected: create a check run: GitHub answered 422"]
+
+
+def test_a_fetch_error_waits_the_retry_after_it_carries(
+    monkeypatch: pytest.MonkeyPatch, recorder: Recorder
+) -> None:
+    """A download told to wait 120 s (a rate limit's reset) retries after 120 s, not the backoff."""
+    with pytest.raises(Retry):
+        _grade_raising(monkeypatch, FetchError("GET tarball: 429", status=429, retry_after=120.0))
+    [options] = recorder.retries
+    assert 120 <= options["countdown"] <= 122
+
+
+def test_githubs_retry_after_is_still_waited(
+    monkeypatch: pytest.MonkeyPatch, recorder: Recorder
+) -> None:
+    """GitHub's Retry-After on an API call sets the retry's countdown."""
+    with pytest.raises(Retry):
+        _grade_raising(monkeypatch, GitHubUnavailable("rate limited", delay=30.0), retries=3)
+    [options] = recorder.retries
+    assert 30 <= options["countdown"] <= 32
+
+
+def test_a_fault_without_a_wait_backs_off_with_full_jitter(
+    monkeypatch: pytest.MonkeyPatch, recorder: Recorder
+) -> None:
+    """A database fault (mapped into the tree) retries after backoff between the base and 2^n times it."""
+    with pytest.raises(Retry):
+        _grade_raising(monkeypatch, OperationalError("SELECT 1", {}, Exception("gone")), retries=2)
+    [options] = recorder.retries
+    assert tasks.BACKOFF_BASE <= options["countdown"] <= tasks.BACKOFF_BASE * 4
+    assert isinstance(options["exc"], OperationalError)
+
+
+def test_after_the_last_retry_the_submission_fails(
+    monkeypatch: pytest.MonkeyPatch, recorder: Recorder
+) -> None:
+    """A retried fault on the last try gives up: "not graded", never charged."""
+    last = tasks.grade.max_retries
+    assert _grade_raising(monkeypatch, GitHubUnavailable("502"), retries=last) == "failed"
+    assert recorder.retries == [] and recorder.given_up == ["GitHubUnavailable: 502"]
+
+
+def test_a_held_lease_is_waited_out_however_many_tries_it_takes(
+    monkeypatch: pytest.MonkeyPatch, recorder: Recorder
+) -> None:
+    """Another worker's lease is not a fault that uses up retries: no limit, its own wait."""
+    with pytest.raises(Retry):
+        _grade_raising(monkeypatch, LeaseHeld(25.0), retries=50)
+    [options] = recorder.retries
+    assert options["max_retries"] is None and 25 <= options["countdown"] <= 27
+
+
+def test_a_bug_is_neither_retried_nor_given_up_on(
+    monkeypatch: pytest.MonkeyPatch, recorder: Recorder
+) -> None:
+    """An exception outside the tree escapes to Celery as it always did."""
+    with pytest.raises(KeyError):
+        _grade_raising(monkeypatch, KeyError("bug"))
+    assert recorder.retries == [] and recorder.given_up == []
+
+
+# --- time limits ---------------------------------------------------------------------------
+
+
+def _route(assignment: str, run_timeout: int) -> Route:
+    loaded = SimpleNamespace(rubric=SimpleNamespace(limits=Limits(run_timeout=run_timeout)))
+    return Route(assignment=SimpleNamespace(id=assignment), loaded=loaded, digest="d")  # type: ignore[arg-type]
+
+
+@dataclass
+class _Store:
+    assignment: str
+    down: bool = False
+
+    def get(self, submission_id: str) -> Any:
+        if self.down:
+            raise OperationalError("SELECT", {}, Exception("the database is down"))
+        return SimpleNamespace(id=submission_id, assignment=self.assignment)
+
+
+def _announce(monkeypatch: pytest.MonkeyPatch, store: _Store) -> dict[str, Any]:
+    """Run the announce task once; return the options the grade message was sent with."""
+    courses = Courses(Path("courses.yaml"), (_route("week01", 45), _route("week02", 900)))
+    monkeypatch.setattr(tasks, "services", lambda: _services(store=store, courses=courses))
+    monkeypatch.setattr(jobs, "announce", lambda _services, _submission_id: True)
+    sent: list[dict[str, Any]] = []
+    monkeypatch.setattr(
+        tasks.grade, "apply_async", lambda args, **options: sent.append({"args": args, **options})
+    )
+    tasks.announce("sub-1")
+    [message] = sent
+    return message
+
+
+def test_the_grade_message_carries_the_rubrics_time_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Announce enqueues grade with soft and hard time limits over the rubric's run_timeout."""
+    message = _announce(monkeypatch, _Store("week01"))
+    assert message["args"] == ("sub-1",) and message["queue"] == tasks.GRADING
+    assert message["soft_time_limit"] == 45 + tasks.SOFT_MARGIN
+    assert message["time_limit"] == 45 + tasks.HARD_MARGIN
+    assert message["soft_time_limit"] < message["time_limit"]
+
+
+def test_an_unreadable_submission_gets_the_longest_configured_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When the store cannot tell the assignment, the limit is the longest rubric's, never too short."""
+    message = _announce(monkeypatch, _Store("week01", down=True))
+    assert message["soft_time_limit"] == 900 + tasks.SOFT_MARGIN
+
+
+# --- lease owners ------------------------------------------------------------------------------
+
+
+def _submission() -> NewSubmission:
+    return NewSubmission(
+        repository="course/alice",
+        pull_number=7,
+        head_sha="a" * 40,
+        head_repository="alice/fork",
+        head_ref="week01",
+        base_sha="b" * 40,
+        installation_id=3,
+        assignment="week01",
+        rubric_path="rubrics/week01/rubric.yaml",
+        rubric_sha256="r" * 64,
+    )
+
+
+def test_two_pool_processes_never_renew_each_others_lease(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two worker processes forked from one parent get their own lease owners: the one whose
+    lease ran out cannot renew it once the other has taken the submission over."""
+    store = SqlStore(f"sqlite:///{tmp_path / 'grader.db'}")
+    store.migrate()
+    submission_id = store.add_submission(_submission()).id
+    store.dispose()  # no connection crosses the fork
+    # As in a pool whose parent built its services before forking a child (the sweeper does).
+    monkeypatch.setattr(tasks, "_services", _services(store=store))
+    fork = multiprocessing.get_context("fork")
+    a_claimed, b_claimed = fork.Event(), fork.Event()
+    results = fork.Queue()
+    lease = timedelta(minutes=5)
+
+    def first(services: jobs.Services, submission_id: str) -> str:
+        expired = timedelta(seconds=-1)  # its worker stalled: the lease has run out
+        assert services.store.claim(submission_id, services.owner, expired) is None
+        a_claimed.set()
+        assert b_claimed.wait(60)
+        results.put(
+            ("a", services.owner, services.store.renew(submission_id, services.owner, lease))
+        )
+        return "a"
+
+    def second(services: jobs.Services, submission_id: str) -> str:
+        assert a_claimed.wait(60)
+        taken = services.store.claim(submission_id, services.owner, lease) is None
+        results.put(("b", services.owner, taken))
+        b_claimed.set()
+        return "b"
+
+    def worker(job: Any) -> None:
+        jobs.grade = job  # this process's job, run by the real task
+        tasks.grade(submission_id)
+
+    processes = [fork.Process(target=worker, args=(job,)) for job in (first, second)]
+    for process in processes:
+        process.start()
+    got = {name: (owner, ok) for name, owner, ok in (results.get(timeout=60) for _ in processes)}
+    for process in processes:
+        process.join(60)
+        assert process.exitcode == 0
+    (owner_a, renewed), (owner_b, took_over) = got["a"], got["b"]
+    assert owner_a != owner_b
+    assert took_over, "the second process takes over the expired lease"
+    assert not renewed, "the first process must not renew a lease the second holds"
+    sub = store.get(submission_id)
+    assert sub is not None and sub.lease_owner == owner_b
+    store.dispose()
+
+
+def test_each_task_run_gets_its_own_owner(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two runs in one process hold their leases under different owners, made at call time."""
+    monkeypatch.setattr(tasks, "_services", _services())
+    owners = {tasks.task_services().owner for _ in range(3)}
+    assert len(owners) == 3
+    assert all(owner.split(":")[1] == str(os.getpid()) for owner in owners)
