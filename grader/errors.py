@@ -31,6 +31,8 @@ classes. ::
         +-- RedisUnavailable     platform  yes      Redis failed (the shared rate limiter)
         +-- HostError            platform  yes      the worker's own system failed (OSError: disk, socket)
         +-- TaskTimeLimit        platform  yes      the task passed its soft time limit (rubric run_timeout + 240 s)
+        +-- ToolOutputError      platform  yes      a grading tool failed or printed garbage: its criterion
+                                                    is a ``tool_error`` result, and the report is retried
 
 Foreign exceptions become one of these where they enter: the Docker adapter
 raises ``SandboxError``, the GitHub client ``GitHubUnavailable`` or
@@ -256,6 +258,11 @@ class RedisUnavailable(PlatformError):
 
 class HostError(PlatformError):
     """The worker's own system failed (an ``OSError``: a full disk, a socket)."""
+
+
+class ToolOutputError(PlatformError):
+    """A grading tool did not finish or printed what cannot be understood: the pipeline
+    scores its criterion 0 as ``tool_error`` and the report is retried, never published."""
 
 
 class TaskTimeLimit(PlatformError):

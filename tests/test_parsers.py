@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.checks.base import ToolOutputError, relative_path
+from grader.checks.base import relative_path
 from grader.checks.complexity import parse_cc, parse_mi
 from grader.checks.coverage import _ranges, parse_coverage
 from grader.checks.junit import JUnitCase, count_tests, display_name, parse_junit
@@ -15,6 +15,7 @@ from grader.checks.lint import parse_ruff
 from grader.checks.security import SecurityCriterion, parse_bandit
 from grader.checks.tests import TestsCriterion, graded_tests
 from grader.checks.typecheck import parse_blocking, parse_mypy
+from grader.errors import ToolOutputError
 from grader.report.model import Finding, TestResult
 from grader.rubric.model import Visibility
 from grader.scoring import WeightedOutcome, share_passed

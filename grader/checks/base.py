@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from grader.errors import ToolOutputError
 from grader.report.model import CriterionResult, Finding, TestResult
 from grader.rubric.model import CriterionBase, Limits, StaticCriterion
 from grader.sandbox.protocol import (
@@ -133,10 +134,6 @@ class CheckContext:
     def limits(self) -> Limits:
         """The rubric's resource limits."""
         return self.loaded.rubric.limits
-
-
-class ToolOutputError(Exception):
-    """A tool's output could not be understood: the platform's fault, not the student's."""
 
 
 def select_files(criterion: StaticCriterion, files: Iterable[str]) -> list[str]:

@@ -22,7 +22,6 @@ from pydantic import ByteSize, Field, PositiveInt, model_validator
 from grader.checks.base import (
     ISOLATED_PYTHON,
     CheckContext,
-    ToolOutputError,
     failed,
     load_json,
     result,
@@ -31,6 +30,7 @@ from grader.checks.base import (
     stopped_summary,
 )
 from grader.checks.kind import CheckKind
+from grader.errors import ToolOutputError
 from grader.report.model import CriterionResult
 from grader.report.wording import format_number
 from grader.rubric.model import CriterionBase, NamedPath

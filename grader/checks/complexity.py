@@ -13,7 +13,6 @@ from pydantic import Field, NonNegativeFloat
 
 from grader.checks.base import (
     CheckContext,
-    ToolOutputError,
     checked_run,
     failed,
     load_json,
@@ -22,6 +21,7 @@ from grader.checks.base import (
     select_files,
 )
 from grader.checks.kind import CheckKind
+from grader.errors import ToolOutputError
 from grader.report.model import CriterionResult, Finding
 from grader.report.wording import plural
 from grader.rubric.model import StaticCriterion

@@ -18,7 +18,6 @@ from grader.checks.base import (
     PYTEST_NO_TESTS_EXIT,
     RESULT_FILE_LIMIT,
     CheckContext,
-    ToolOutputError,
     checked_run,
     failed,
     load_json,
@@ -28,6 +27,7 @@ from grader.checks.base import (
     verdict_note,
 )
 from grader.checks.kind import CheckKind
+from grader.errors import ToolOutputError
 from grader.report.model import CriterionResult, Finding
 from grader.rubric.model import CriterionBase
 from grader.scoring import Points, proportional

@@ -8,7 +8,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from grader.checks.base import ToolOutputError
+from grader.errors import ToolOutputError
 from grader.report.model import Outcome
 
 WORKSPACE_PATH = re.compile(r"(?:[^\s\"'(]*/)?(?:submission|grader/tests-[\w-]+)/")

@@ -9,7 +9,6 @@ from pydantic import NonNegativeFloat
 
 from grader.checks.base import (
     CheckContext,
-    ToolOutputError,
     checked_run,
     failed,
     load_json,
@@ -18,6 +17,7 @@ from grader.checks.base import (
     select_files,
 )
 from grader.checks.kind import CheckKind
+from grader.errors import ToolOutputError
 from grader.report.model import CriterionResult, Finding
 from grader.report.wording import plural
 from grader.rubric.model import StaticCriterion

@@ -20,7 +20,6 @@ from grader.checks.base import (
     PYTEST_ENV,
     PYTEST_FILES,
     CheckContext,
-    ToolOutputError,
     failed,
     first_line,
     pytest_options,
@@ -31,6 +30,7 @@ from grader.checks.base import (
 )
 from grader.checks.junit import IMPORT_FAILED, JUnitCase, display_name, parse_junit, test_ids
 from grader.checks.kind import CheckKind
+from grader.errors import ToolOutputError
 from grader.report.model import CriterionResult, TestResult
 from grader.report.wording import plural
 from grader.rubric.model import CriterionBase, Limits, NamedPath, TestOverride, Visibility

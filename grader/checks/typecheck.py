@@ -10,7 +10,6 @@ from pydantic import NonNegativeFloat
 
 from grader.checks.base import (
     CheckContext,
-    ToolOutputError,
     WorkspaceFile,
     checked_run,
     failed,
@@ -20,6 +19,7 @@ from grader.checks.base import (
     select_files,
 )
 from grader.checks.kind import CheckKind
+from grader.errors import ToolOutputError
 from grader.report.model import CriterionResult, Finding
 from grader.report.wording import plural
 from grader.rubric.model import StaticCriterion

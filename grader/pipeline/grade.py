@@ -19,7 +19,7 @@ from grader import __version__
 from grader.checks.base import CheckContext, failed
 from grader.checks.registry import Criterion, run_check
 from grader.checks.rubric import LoadedRubric
-from grader.errors import GraderError, PlatformError
+from grader.errors import GraderError, PlatformError, ToolOutputError
 from grader.report.model import CriterionResult, LateInfo, Report, RubricInfo, SubmissionInfo
 from grader.sandbox.protocol import Command, RunDeadlineExceeded, Sandbox, Workspace
 from grader.scoring import apply_late_policy
@@ -108,17 +108,23 @@ def _guarded(criterion: Criterion, ctx: CheckContext) -> CriterionResult:
     """Run a check; a bug in the grader spoils one criterion, not the report."""
     try:
         return run_check(criterion, ctx)
+    except ToolOutputError as exc:  # a tool's failure spoils its criterion, not the report
+        return _crashed(criterion, exc)
     except GraderError:
         raise
     except RunDeadlineExceeded as exc:
         return failed(criterion, f"not graded: {exc} (timeout)", verdict="timeout")
     except Exception as exc:  # a grader bug: the other criteria still count
-        log.exception("check %s crashed", criterion.id)
-        return failed(
-            criterion,
-            f"the grader failed while checking this: {type(exc).__name__}: {exc}",
-            tool_fault=True,
-        )
+        return _crashed(criterion, exc)
+
+
+def _crashed(criterion: Criterion, exc: Exception) -> CriterionResult:
+    log.exception("check %s crashed", criterion.id)
+    return failed(
+        criterion,
+        f"the grader failed while checking this: {type(exc).__name__}: {exc}",
+        tool_fault=True,
+    )
 
 
 def tool_versions(workspace: Workspace) -> dict[str, str]:
