@@ -30,7 +30,7 @@ import docker.errors
 from docker.models.containers import Container
 from docker.utils.socket import STDOUT, frames_iter
 
-from grader.errors import SandboxError
+from grader.errors import RunDeadlineExceeded, SandboxError
 from grader.rubric.model import Limits
 from grader.sandbox.docker import tarstreams
 from grader.sandbox.docker.layout import (
@@ -54,7 +54,7 @@ from grader.sandbox.docker.verdict import (
     parse_trailer,
     with_free_space,
 )
-from grader.sandbox.protocol import OUTPUT_LIMIT, Command, RunDeadlineExceeded, RunOutput
+from grader.sandbox.protocol import OUTPUT_LIMIT, Command, RunOutput
 
 HOST_GRACE = 5.0
 """Seconds the host waits past a step's own timeout before it kills the step itself."""
