@@ -727,3 +727,13 @@ def test_coverage_report_without_totals_or_files_is_a_tool_error(raw: bytes) -> 
     """A coverage report that is not JSON with totals and files is the grader's fault, and the error names coverage."""
     with pytest.raises(ToolOutputError, match="coverage"):
         parse_coverage(raw)
+
+
+def test_a_junit_report_with_a_dtd_is_refused_not_expanded() -> None:
+    """The report comes out of the sandbox, so an entity bomb in it is a tool error, never parsed."""
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><testsuites>&b;</testsuites>'
+    )
+    with pytest.raises(ToolOutputError, match="not valid XML"):
+        parse_junit(bomb)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import ast
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from xml.etree.ElementTree import Element  # nosec B405 - a type only; parsing is defusedxml's
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, fromstring
 
 from grader.errors import ToolOutputError
 from grader.report.model import Outcome
@@ -39,13 +42,14 @@ class JUnitCase:
 def parse_junit(xml: bytes) -> list[JUnitCase]:
     """Test cases from pytest's JUnit XML (xunit2)."""
     try:
-        root = ET.fromstring(xml)  # noqa: S314 - pytest's own output, size-capped, no DTDs expanded by expat
-    except ET.ParseError as exc:
+        # Written inside the sandbox, so the student's code can forge it: no DTDs, no entities.
+        root = fromstring(xml, forbid_dtd=True)
+    except (ParseError, DefusedXmlException) as exc:
         raise ToolOutputError(f"pytest's JUnit report is not valid XML: {exc}") from None
     return [_case(element) for element in root.iter("testcase")]
 
 
-def _case(element: ET.Element) -> JUnitCase:
+def _case(element: Element) -> JUnitCase:
     outcome: Outcome = "passed"
     message: str | None = None
     for tag, kind in (("failure", "failed"), ("error", "error"), ("skipped", "skipped")):
@@ -63,7 +67,7 @@ def _case(element: ET.Element) -> JUnitCase:
     )
 
 
-def _message(child: ET.Element) -> str:
+def _message(child: Element) -> str:
     text = child.get("message") or ""
     detail = (child.text or "").strip()
     if text == "collection failure":
