@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from jobs_support import JobHarness, install, make_harness
 from support import WEEK01
 
 from grader.checks.rubric import LoadedRubric, load_rubric
@@ -45,3 +46,9 @@ def sample(tmp_path: Path):  # type: ignore[no-untyped-def]
 def docker_grading() -> Sandbox:
     """The Docker sandbox as the CLI and the worker make it (the engine, the image, the caps)."""
     return from_settings(Settings())
+
+
+@pytest.fixture
+def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> JobHarness:
+    """The jobs over MemoryStore and MemoryGitHub, downloads and grading canned (milliseconds a test)."""
+    return install(make_harness(tmp_path), monkeypatch)

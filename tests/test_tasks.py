@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -13,13 +13,14 @@ from typing import Any
 
 import pytest
 from celery.exceptions import Retry
+from jobs_support import HEAD, REPOSITORY, JobHarness
 from sqlalchemy.exc import OperationalError
 
 from grader.errors import FetchError, GitHubRejected, GitHubUnavailable, LeaseHeld
 from grader.rubric.model import Limits
 from grader.service import jobs, tasks
 from grader.service.courses import Courses, Route
-from grader.service.store import NewSubmission, SqlStore
+from grader.service.store import MemoryStore, NewSubmission, SqlStore
 
 
 @dataclass
@@ -147,19 +148,15 @@ def _route(assignment: str, run_timeout: int) -> Route:
     return Route(assignment=SimpleNamespace(id=assignment), loaded=loaded, digest="d")  # type: ignore[arg-type]
 
 
-@dataclass
-class _Store:
-    assignment: str
-    down: bool = False
-
-    def get(self, submission_id: str) -> Any:
-        if self.down:
-            raise OperationalError("SELECT", {}, Exception("the database is down"))
-        return SimpleNamespace(id=submission_id, assignment=self.assignment)
-
-
-def _announce(monkeypatch: pytest.MonkeyPatch, store: _Store) -> dict[str, Any]:
-    """Run the announce task once; return the options the grade message was sent with."""
+def _announce(
+    monkeypatch: pytest.MonkeyPatch, assignment: str, *, down: bool = False
+) -> dict[str, Any]:
+    """Store a week-1 or week-2 push, run the announce task on it once (with the store down
+    after that, if asked); return the options the grade message was sent with."""
+    store = MemoryStore()
+    submission_id = store.add_submission(replace(_submission(), assignment=assignment)).id
+    if down:
+        monkeypatch.setattr(store, "get", _database_down)
     courses = Courses(Path("courses.yaml"), (_route("week01", 45), _route("week02", 900)))
     monkeypatch.setattr(tasks, "services", lambda: _services(store=store, courses=courses))
     monkeypatch.setattr(jobs, "announce", lambda _services, _submission_id: True)
@@ -167,15 +164,20 @@ def _announce(monkeypatch: pytest.MonkeyPatch, store: _Store) -> dict[str, Any]:
     monkeypatch.setattr(
         tasks.grade, "apply_async", lambda args, **options: sent.append({"args": args, **options})
     )
-    tasks.announce("sub-1")
+    tasks.announce(submission_id)
     [message] = sent
+    assert message["args"] == (submission_id,)
     return message
+
+
+def _database_down(_submission_id: str) -> None:
+    raise OperationalError("SELECT", {}, Exception("the database is down"))
 
 
 def test_the_grade_message_carries_the_rubrics_time_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     """Announce enqueues grade with soft and hard time limits over the rubric's run_timeout."""
-    message = _announce(monkeypatch, _Store("week01"))
-    assert message["args"] == ("sub-1",) and message["queue"] == tasks.GRADING
+    message = _announce(monkeypatch, "week01")
+    assert message["queue"] == tasks.GRADING
     assert message["soft_time_limit"] == 45 + tasks.SOFT_MARGIN
     assert message["time_limit"] == 45 + tasks.HARD_MARGIN
     assert message["soft_time_limit"] < message["time_limit"]
@@ -185,7 +187,7 @@ def test_an_unreadable_submission_gets_the_longest_configured_limit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """When the store cannot tell the assignment, the limit is the longest rubric's, never too short."""
-    message = _announce(monkeypatch, _Store("week01", down=True))
+    message = _announce(monkeypatch, "week01", down=True)
     assert message["soft_time_limit"] == 900 + tasks.SOFT_MARGIN
 
 
@@ -266,3 +268,85 @@ def test_each_task_run_gets_its_own_owner(monkeypatch: pytest.MonkeyPatch) -> No
     owners = {tasks.task_services().owner for _ in range(3)}
     assert len(owners) == 3
     assert all(owner.split(":")[1] == str(os.getpid()) for owner in owners)
+
+
+# --- the tasks over the shipped fakes ------------------------------------------------------------
+
+
+def _run_grade_task(
+    harness: JobHarness, monkeypatch: pytest.MonkeyPatch, submission_id: str, *, retries: int
+) -> tuple[str | None, list[dict[str, Any]]]:
+    """Run the grade task's body once as its ``retries``-th retry over the harness's services;
+    returns its status (None when it asked for a retry) and the retries it asked for."""
+    asked: list[dict[str, Any]] = []
+
+    def retry(**options: Any) -> Retry:
+        asked.append(options)
+        return Retry("retry", options.get("exc"))
+
+    monkeypatch.setattr(tasks, "services", lambda: harness.services)
+    monkeypatch.setattr(tasks.grade, "retry", retry)
+    tasks.grade.push_request(retries=retries, id="t1")
+    try:
+        return tasks.grade.run(submission_id), asked
+    except Retry:
+        return None, asked
+    finally:
+        tasks.grade.pop_request()
+
+
+def test_a_platform_fault_retries_then_gives_up_not_graded(
+    harness: JobHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GitHub failing retries, the claim released; after the last retry the check run is a neutral
+    "not graded" and the status `error`, and no score is recorded."""
+    submission_id = harness.submit()
+    jobs.announce(harness.services, submission_id)
+    harness.github.fail("token", GitHubUnavailable("502 Bad Gateway"))
+    status, asked = _run_grade_task(harness, monkeypatch, submission_id, retries=0)
+    assert status is None and len(asked) == 1
+    sub = harness.store.get(submission_id)
+    assert sub is not None and sub.lease_until is None, "the claim is released for the retry"
+    [attempt] = harness.store.attempts(submission_id)
+    assert attempt.outcome == "retry" and "502 Bad Gateway" in (attempt.error or "")
+    harness.github.fail("token", GitHubUnavailable("502 Bad Gateway"))
+    last = tasks.grade.max_retries or 0
+    status, asked = _run_grade_task(harness, monkeypatch, submission_id, retries=last)
+    assert status == "failed" and asked == []
+    [run] = harness.github.check_runs_for(REPOSITORY, HEAD)
+    assert (run.conclusion, run.output["title"]) == ("neutral", "Not graded: the grader failed")
+    assert "502 Bad Gateway" in run.output["summary"]
+    [commit_status] = harness.github.statuses_for(REPOSITORY, HEAD)
+    assert commit_status.state == "error"
+    assert harness.store.result(submission_id) is None
+    assert harness.graded == [] and harness.github.reviews == []
+
+
+def test_github_rejecting_a_call_gives_up_at_once(
+    harness: JobHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 404 from GitHub is never retried: the first try fails the submission "not graded"."""
+    submission_id = harness.submit()
+    jobs.announce(harness.services, submission_id)
+    harness.github.fail("token", GitHubRejected("mint an installation token: 404", 404))
+    status, asked = _run_grade_task(harness, monkeypatch, submission_id, retries=0)
+    assert status == "failed" and asked == []
+    sub = harness.store.get(submission_id)
+    assert sub is not None and sub.reason is not None and "404" in sub.reason
+    [run] = harness.github.check_runs_for(REPOSITORY, HEAD)
+    assert run.conclusion == "neutral"
+
+
+def test_a_platform_failed_report_is_retried_and_never_published(
+    harness: JobHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report a grading tool failed in is provisional: retried, and nothing is saved or posted."""
+    submission_id = harness.submit()
+    first, *rest = harness.report.criteria
+    broken = first.model_copy(update={"status": "tool_error"})
+    harness.report = harness.report.model_copy(update={"criteria": [broken, *rest]})
+    assert harness.report.platform_failed
+    status, asked = _run_grade_task(harness, monkeypatch, submission_id, retries=0)
+    assert status is None and len(asked) == 1
+    assert harness.store.result(submission_id) is None
+    assert harness.github.statuses == [] and harness.github.reviews == []
