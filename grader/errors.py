@@ -44,7 +44,7 @@ not retried.
 A student's failing code is never an exception that leaves the pipeline: it is
 a graded result with a message (see ``grader.report.model``). Not part of the
 tree: private control-flow exceptions that never leave their module
-(``grader.service.fetch._TooBig``), and the in-sandbox scripts' own
+(``grader.service.fetch.extract._TooBig``), and the in-sandbox scripts' own
 (``grader.harness``, which runs on the sandbox's interpreter alone).
 """
 
