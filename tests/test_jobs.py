@@ -95,7 +95,7 @@ def test_an_ambiguous_review_falls_back_to_one_edited_comment(harness: JobHarnes
 
 
 def test_a_review_not_created_is_sent_again(harness: JobHarness) -> None:
-    """A review refused before it was made (a 502 on a read-only path, say) is retried as a review."""
+    """A review whose request surely made nothing (not ambiguous) is retried later as a review."""
     sub_id = harness.submit()
     harness.github.fail("create_review", GitHubUnavailable("502"))
     with pytest.raises(GitHubUnavailable):
@@ -131,7 +131,11 @@ def test_a_superseded_submissions_check_run_is_skipped(harness: JobHarness) -> N
 def test_a_push_during_grading_cancels_the_check_run(harness: JobHarness) -> None:
     """A push superseding the submission while it is graded: no result is saved, the run is cancelled."""
     old = harness.submit()
-    harness.while_grading = lambda: harness.submit("c" * 40) and None
+
+    def push() -> None:
+        harness.submit("c" * 40)
+
+    harness.while_grading = push
     assert jobs.grade(harness.services, old) == "superseded"
     assert harness.store.result(old) is None
     run = _run(harness)
