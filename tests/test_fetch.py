@@ -186,20 +186,12 @@ def _too_many(gh: FakeGitHub) -> None:
     gh.rate_limit_next("GET", TARBALL, retry_after=7, status=429)
 
 
-_RESET_IS_NOT_A_WAIT = pytest.mark.xfail(
-    strict=True,
-    reason="fetch._retry_after waits until x-ratelimit-reset (about an hour) although "
-    "x-ratelimit-remaining is not 0; GitHub sends both on every API answer, and "
-    "grader/service/github/client.py reads the reset only when the remaining count is 0",
-)
-
-
 @pytest.mark.parametrize(
     ("arrange", "status", "retry_after"),
     [
-        pytest.param(_bad_gateway, 502, None, marks=_RESET_IS_NOT_A_WAIT),
+        (_bad_gateway, 502, None),
         (_rate_limited, 403, pytest.approx(30, abs=2)),
-        pytest.param(_secondary, 403, None, marks=_RESET_IS_NOT_A_WAIT),
+        (_secondary, 403, None),
         (_too_many, 429, 7.0),
     ],
     ids=["bad-gateway", "rate-limited", "secondary", "too-many"],

@@ -162,11 +162,15 @@ def _rate_limited(response: httpx.Response) -> bool:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    """Seconds to wait from ``Retry-After``, else from GitHub's rate-limit reset time."""
+    """Seconds to wait from ``Retry-After``, else until GitHub's rate-limit reset when no
+    request is left; GitHub sends the reset time on every answer, so with requests left (a
+    502, a secondary limit) it says nothing about when to retry."""
     with contextlib.suppress(ValueError):
         if "retry-after" in response.headers:
             return max(0.0, float(response.headers["retry-after"]))
-        if "x-ratelimit-reset" in response.headers:
+        if response.headers.get("x-ratelimit-remaining") == "0" and (
+            "x-ratelimit-reset" in response.headers
+        ):
             return max(0.0, float(response.headers["x-ratelimit-reset"]) - time.time())
     return None
 
