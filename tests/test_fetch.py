@@ -18,8 +18,8 @@ import httpx
 import pytest
 from fakegithub import FakeGitHub
 
-from grader.errors import InputError, PlatformError
-from grader.service.fetch import ArchiveError, FetchError, download, extract_tarball
+from grader.errors import ArchiveError, FetchError, InputError, PlatformError
+from grader.service.fetch import download, extract_tarball
 
 TOKEN = "ghs_s3cr3tT0k3n"
 QUERY_TOKEN = "QUERYs3cr3t"

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from service_support import ShiftedClock, postgres_database, redis_namespace
 
-from grader.service.github.ratelimit import RateLimited, RedisLimiter
+from grader.errors import RateLimited
+from grader.service.github.ratelimit import RedisLimiter
 from grader.service.store import (
     MemoryStore,
     NewSubmission,

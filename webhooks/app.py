@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
 
+from grader.errors import PayloadError
 from grader.service import logs
 from grader.service.courses import Courses, Route
 from grader.service.metrics import Metrics
@@ -188,7 +189,7 @@ def _handle(backend: Backend, delivery: str, event: str, payload: dict[str, Any]
         )
     try:
         parsed = events.parse(event, payload)
-    except events.PayloadError as exc:
+    except PayloadError as exc:
         backend.store.finish_delivery(delivery, "rejected", str(exc))
         return _error(400, str(exc))
     outcome = _dispatch(backend, delivery, parsed)

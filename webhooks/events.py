@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from grader.errors import PayloadError as PayloadError  # raised here; its home is the tree
+from grader.errors import PayloadError
 
 GRADED_ACTIONS = frozenset({"opened", "synchronize", "reopened", "ready_for_review"})
 

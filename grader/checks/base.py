@@ -10,13 +10,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grader.errors import ToolOutputError
+from grader.errors import RunDeadlineExceeded, ToolOutputError
 from grader.report.model import CriterionResult, Finding, TestResult
 from grader.rubric.model import CriterionBase, Limits, StaticCriterion
 from grader.sandbox.protocol import (
     OUTPUT_LIMIT,
     Command,
-    RunDeadlineExceeded,
     RunOutput,
     StepDir,
     Workspace,

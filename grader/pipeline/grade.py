@@ -19,9 +19,9 @@ from grader import __version__
 from grader.checks.base import CheckContext, failed
 from grader.checks.registry import Criterion, run_check
 from grader.checks.rubric import LoadedRubric
-from grader.errors import GraderError, PlatformError, ToolOutputError
+from grader.errors import GraderError, PlatformError, RunDeadlineExceeded, ToolOutputError
 from grader.report.model import CriterionResult, LateInfo, Report, RubricInfo, SubmissionInfo
-from grader.sandbox.protocol import Command, RunDeadlineExceeded, Sandbox, Workspace
+from grader.sandbox.protocol import Command, Sandbox, Workspace
 from grader.scoring import apply_late_policy
 from grader.submission import SubmissionFiles, inspect, locate
 

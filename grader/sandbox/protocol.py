@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
-from grader.errors import RunDeadlineExceeded as RunDeadlineExceeded  # its home is the tree
 from grader.rubric.model import Limits
 
 StepDir = Literal["submission", "grader", "out"]

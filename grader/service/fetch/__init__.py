@@ -6,7 +6,7 @@ header, and the body is streamed to disk under a size cap. ``extract_tarball``
 unpacks it into a fresh folder, one entry at a time, and refuses anything that
 could write outside that folder, fill the disk or hold the worker's memory.
 
-Errors come from the tree in ``grader.errors`` (and are re-exported here): the
+Errors come from the tree in ``grader.errors``: the
 platform failing (a 5xx, a rate limit, a timeout) is a ``FetchError``, a
 ``PlatformError`` retried (after its ``retry_after`` when the server named one)
 unless its ``permanent`` flag says a retry cannot help (a 404); an archive that
@@ -16,8 +16,7 @@ the token or a URL's query string.
 ``download.py`` holds the download, ``extract.py`` the extraction and its decisions.
 """
 
-from grader.errors import ArchiveError, FetchError
 from grader.service.fetch.download import MAX_REDIRECTS, download
 from grader.service.fetch.extract import extract_tarball
 
-__all__ = ["MAX_REDIRECTS", "ArchiveError", "FetchError", "download", "extract_tarball"]
+__all__ = ["MAX_REDIRECTS", "download", "extract_tarball"]

@@ -31,7 +31,7 @@ from grader.errors import GitHubRejected, GitHubUnavailable, PlatformError
 from grader.service.github.ratelimit import Limiter
 from grader.settings import ServiceSettings
 
-__all__ = ["GitHubClient", "GitHubRejected", "GitHubUnavailable"]
+__all__ = ["GitHubClient"]
 
 T = TypeVar("T")
 TIMEOUT = 20

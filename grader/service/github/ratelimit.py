@@ -19,7 +19,7 @@ import redis
 
 from grader.errors import RateLimited
 
-__all__ = ["Limiter", "MemoryLimiter", "RateLimited", "RedisLimiter"]
+__all__ = ["Limiter", "MemoryLimiter", "RedisLimiter"]
 
 _ACQUIRE = """
 local t = redis.call('TIME')
