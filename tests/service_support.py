@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import redis
 
+from grader.service.store import NewSubmission
+
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = "redis://127.0.0.1:6379/14"
 """The tests' own Redis database number; every key also carries a per-run prefix."""
@@ -56,3 +58,22 @@ class ShiftedClock:
 
     def advance(self, by: timedelta) -> None:
         self.offset += by
+
+
+def new_submission(
+    sha: str = "a" * 40, *, pull: int | None = 7, regrade: bool = False
+) -> NewSubmission:
+    """A push of pull request ``pull`` of course/alice (from the fork alice/fork) to grade."""
+    return NewSubmission(
+        repository="course/alice",
+        pull_number=pull,
+        head_sha=sha,
+        head_repository="alice/fork",
+        head_ref="week01",
+        base_sha="b" * 40,
+        installation_id=3,
+        assignment="week01",
+        rubric_path="rubrics/week01/rubric.yaml",
+        rubric_sha256="r" * 64,
+        regrade=regrade,
+    )

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 from service_support import ShiftedClock, postgres_database, redis_namespace
+from service_support import new_submission as new
 
 from grader.errors import RateLimited
 from grader.service.github.ratelimit import RedisLimiter
 from grader.service.store import (
     MemoryStore,
-    NewSubmission,
     Result,
     SqlStore,
     Store,
@@ -53,22 +53,6 @@ def store(request: pytest.FixtureRequest, tmp_path: Path, clock: ShiftedClock) -
         made.migrate()
         yield made
         made.dispose()
-
-
-def new(sha: str = "a" * 40, *, pull: int | None = 7, regrade: bool = False) -> NewSubmission:
-    return NewSubmission(
-        repository="course/alice",
-        pull_number=pull,
-        head_sha=sha,
-        head_repository="alice/fork",
-        head_ref="week01",
-        base_sha="b" * 40,
-        installation_id=3,
-        assignment="week01",
-        rubric_path="rubrics/week01/rubric.yaml",
-        rubric_sha256="r" * 64,
-        regrade=regrade,
-    )
 
 
 def test_migrating_twice_is_harmless(store: Store) -> None:

@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 from celery.exceptions import Retry
 from jobs_support import HEAD, REPOSITORY, JobHarness
+from service_support import new_submission
 from sqlalchemy.exc import OperationalError
 
 from grader.errors import FetchError, GitHubRejected, GitHubUnavailable, LeaseHeld
 from grader.rubric.model import Limits
 from grader.service import jobs, tasks
 from grader.service.courses import Courses, Route
-from grader.service.store import MemoryStore, NewSubmission, SqlStore
+from grader.service.store import MemoryStore, SqlStore
 
 
 @dataclass
@@ -154,7 +155,7 @@ def _announce(
     """Store a week-1 or week-2 push, run the announce task on it once (with the store down
     after that, if asked); return the options the grade message was sent with."""
     store = MemoryStore()
-    submission_id = store.add_submission(replace(_submission(), assignment=assignment)).id
+    submission_id = store.add_submission(replace(new_submission(), assignment=assignment)).id
     if down:
         monkeypatch.setattr(store, "get", _database_down)
     courses = Courses(Path("courses.yaml"), (_route("week01", 45), _route("week02", 900)))
@@ -194,21 +195,6 @@ def test_an_unreadable_submission_gets_the_longest_configured_limit(
 # --- lease owners ------------------------------------------------------------------------------
 
 
-def _submission() -> NewSubmission:
-    return NewSubmission(
-        repository="course/alice",
-        pull_number=7,
-        head_sha="a" * 40,
-        head_repository="alice/fork",
-        head_ref="week01",
-        base_sha="b" * 40,
-        installation_id=3,
-        assignment="week01",
-        rubric_path="rubrics/week01/rubric.yaml",
-        rubric_sha256="r" * 64,
-    )
-
-
 def test_two_pool_processes_never_renew_each_others_lease(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -216,7 +202,7 @@ def test_two_pool_processes_never_renew_each_others_lease(
     lease ran out cannot renew it once the other has taken the submission over."""
     store = SqlStore(f"sqlite:///{tmp_path / 'grader.db'}")
     store.migrate()
-    submission_id = store.add_submission(_submission()).id
+    submission_id = store.add_submission(new_submission()).id
     store.dispose()  # no connection crosses the fork
     # As in a pool whose parent built its services before forking a child (the sweeper does).
     monkeypatch.setattr(tasks, "_services", _services(store=store))
