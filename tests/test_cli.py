@@ -12,7 +12,7 @@ import pytest
 from support import ROOT, WEEK01
 from typer.testing import CliRunner
 
-from grader import cli
+from grader.cli import commands as cli
 from grader.sandbox.fake import ScriptedSandbox
 from grader.sandbox.local import LocalSandbox
 from grader.sandbox.protocol import RunOutput
