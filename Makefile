@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 RUBRIC := rubrics/week01-generators
 
-.PHONY: install engine sandbox service-image lock demo check test test-fast schema clean
+.PHONY: install engine sandbox service-image lock demo check test test-fast fuzz schema clean
 
 install: $(VENV)/.installed
 
@@ -67,6 +67,10 @@ test: check sandbox
 ## Unit tests only: no end-to-end runs of the real tools, no PostgreSQL, no Redis.
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow and not postgres and not redis"
+
+## The fuzz suites with a long budget (make test runs them with a bounded one).
+fuzz: install
+	$(BIN)/python -m pytest -m fuzz --hypothesis-profile=fuzz -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis *.egg-info

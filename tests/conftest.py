@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from jobs_support import JobHarness, install, make_harness
 from support import WEEK01
 
@@ -14,6 +15,15 @@ from grader.sandbox.docker import from_settings
 from grader.sandbox.local import LocalSandbox
 from grader.sandbox.protocol import Sandbox
 from grader.settings import Settings
+
+# Fuzz budgets: `make test` runs every fuzz suite on the bounded default; `make fuzz` selects the
+# fuzz-marked tests under the long profile. Neither has a deadline: a slow example is reported by
+# the test's own bounds (time, memory), not by Hypothesis's per-example timer.
+settings.register_profile("default", deadline=None)
+settings.register_profile(
+    "fuzz", max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("default")
 
 
 @pytest.fixture(scope="session")
