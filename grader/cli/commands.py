@@ -25,6 +25,7 @@ from grader import __version__
 from grader.checks.registry import REGISTRY, rubric_json_schema
 from grader.checks.rubric import load_rubric
 from grader.cli import service as cli_service
+from grader.cli.rubric_tools import size_bench
 from grader.errors import InputError, PlatformError
 from grader.pipeline.grade import GradeOptions, grade_submission
 from grader.pipeline.prove import check_rubric
@@ -307,6 +308,7 @@ def sandbox_status() -> None:
 app.command()(cli_service.serve)
 app.command()(cli_service.worker)
 app.command()(cli_service.regrade)
+rubric_app.command("size-bench")(size_bench)  # grader/cli/rubric_tools.py
 
 
 @app.command()

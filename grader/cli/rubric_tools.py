@@ -1,0 +1,109 @@
+"""``grader rubric size-bench``: propose a benchmark's sizes, repeat and call timeout.
+
+Kept apart from ``commands.py`` (registered there in one line): it only times the rubric's
+reference, with the local sandbox, since the reference is the instructor's trusted code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from grader.checks.bench_sizing import Proposal, Timing, seconds_text, size_benchmark
+from grader.checks.benchmark import BenchmarkCriterion
+from grader.checks.rubric import LoadedRubric, load_rubric
+from grader.errors import InputError, PlatformError
+from grader.rubric.bands import rubric_file
+from grader.sandbox.local import LocalSandbox
+
+EXIT_INPUT, EXIT_PLATFORM = 2, 3
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _criterion(loaded: LoadedRubric, wanted: str | None) -> BenchmarkCriterion:
+    """The benchmark criterion named, or the rubric's only one."""
+    benchmarks = [c for c in loaded.rubric.criteria if isinstance(c, BenchmarkCriterion)]
+    ids = ", ".join(c.id for c in benchmarks) or "none"
+    chosen = [c for c in benchmarks if wanted is None or c.id == wanted]
+    if wanted is None and len(benchmarks) > 1:
+        raise _fail(
+            f"{loaded.path} has several benchmarks ({ids}): pick one with --criterion", EXIT_INPUT
+        )
+    if not chosen:
+        what = f"no benchmark criterion {wanted!r}" if wanted else "no benchmark criterion"
+        raise _fail(f"{loaded.path} has {what} (benchmarks: {ids})", EXIT_INPUT)
+    return chosen[0]
+
+
+def _show(timing: Timing) -> None:
+    seconds = (
+        "over the probe's limit" if timing.seconds is None else f"{timing.seconds * 1000:,.2f} ms"
+    )
+    typer.echo(f"  size {timing.size:>12,}: reference {seconds}")
+
+
+def _report(criterion: BenchmarkCriterion, proposal: Proposal) -> None:
+    typer.echo("")
+    typer.echo(f"{'size':>12}  {'reference':>12}  {'quadratic*':>12}")
+    for size, seconds in zip(proposal.sizes, proposal.times, strict=True):
+        quadratic = seconds * size / proposal.sizes[0]
+        typer.echo(f"{size:>12,}  {seconds_text(seconds):>12}  {seconds_text(quadratic):>12}")
+    typer.echo(
+        "* a quadratic submission that ties with the reference at the smallest size "
+        "(reference time x size / smallest size)"
+    )
+    typer.echo("")
+    typer.echo(
+        f"call_timeout {proposal.call_timeout:g} s: {proposal.fine_seconds:,.2f} s would do for a "
+        f"submission at x{proposal.goals.fine_ratio:g} the reference at {proposal.sizes[-1]:,}; "
+        f"the quadratic one would need {proposal.quadratic_seconds:,.2f} s and is stopped"
+        if proposal.bounded
+        else f"call_timeout {proposal.call_timeout:g} s"
+    )
+    typer.echo(
+        f"timed calls per step, about: {proposal.fine_step_seconds():,.1f} s for a submission at "
+        f"x{proposal.goals.fine_ratio:g}, {proposal.quadratic_step_seconds():,.1f} s for the "
+        f"quadratic one (limits.timeout: {proposal.goals.step_timeout:g} s)"
+    )
+    for warning in proposal.warnings():
+        typer.echo(f"warning: {warning}")
+    typer.echo("")
+    typer.echo(f"# paste into criterion {criterion.id!r}:")
+    typer.echo(proposal.yaml(), nl=False)
+
+
+def size_bench(
+    rubric: Annotated[Path, typer.Argument(help="The rubric file (or its folder).")],
+    criterion: Annotated[
+        str | None,
+        typer.Option(help="The benchmark criterion's id (needed when the rubric has several)."),
+    ] = None,
+    start: Annotated[
+        int | None,
+        typer.Option(min=1, help="The first size timed (default: the criterion's smallest / 16)."),
+    ] = None,
+) -> None:
+    """Time the reference on doubling sizes and propose the benchmark's sizes, repeat and
+    call_timeout, so that a quadratic submission is stopped by the timeout (runs the reference
+    only, locally: it is your trusted code)."""
+    try:
+        loaded = load_rubric(rubric_file(rubric))
+        chosen = _criterion(loaded, criterion)
+        typer.echo(f"timing {chosen.call} from {chosen.reference}/ (best CPU time of a call):")
+        _, proposal = size_benchmark(LocalSandbox(), loaded, chosen, start, progress=_show)
+    except InputError as exc:
+        raise _fail(str(exc), EXIT_INPUT) from None
+    except PlatformError as exc:
+        raise _fail(f"the grader failed: {exc}", EXIT_PLATFORM) from None
+    if proposal is None:
+        raise _fail(
+            "fewer than three sizes could be timed: start lower (--start) or make the reference's input generator cheaper",
+            EXIT_INPUT,
+        )
+    _report(chosen, proposal)
