@@ -119,14 +119,49 @@ def test_a_failure_scores_zero_and_shows_what_was_measured() -> None:
     )
     result = score_benchmark(criterion(), data)
     assert result.score == 0
-    assert result.status == "error"
-    assert result.summary == "not measured: your result differs at size 40,000"
+    assert result.status == "graded"
+    assert result.summary == "your result differs at size 40,000"
     assert any("1,000" in line for line in result.details)
     timeout = score_benchmark(
         criterion(), report([], [], failure={"kind": "timeout", "message": "slow", "size": 1000})
     )
     assert timeout.verdict == "timeout"
     assert timeout.details == ("slow",)
+
+
+@pytest.mark.parametrize("kind", ["wrong", "exception", "timeout"])
+def test_what_the_function_did_is_a_graded_zero_not_an_incomplete_report(kind: str) -> None:
+    """A wrong result, an exception or a slow call is the student's failure: graded 0 with the
+    reason, and the hint, never "could not be graded"."""
+    failure = {
+        "kind": kind,
+        "message": "your function raised at size 2,000:\nTraceback\nKeyError: 'boom'",
+    }
+    result = score_benchmark(criterion(hint="Read the statement."), report([], [], failure=failure))
+    assert (result.score, result.status) == (0, "graded")
+    assert "could not be graded" not in result.explanation
+    assert result.hint == "Read the statement."
+
+
+def test_a_summary_never_ends_in_a_dangling_colon() -> None:
+    """The traceback's last line completes a first line that ends in a colon."""
+    failure = {
+        "kind": "exception",
+        "message": "your function raised at size 2,000:\nTraceback (most recent call last):\n"
+        "  File \"calc.py\", line 2, in total\nKeyError: 'boom'",
+        "size": 2000,
+    }
+    result = score_benchmark(criterion(), report([], [], failure=failure))
+    assert result.summary == "your function raised at size 2,000: KeyError: 'boom'"
+    missing = {
+        "kind": "import",
+        "message": "cannot import calc:total from your code:\nImportError: no",
+        "size": None,
+    }
+    not_run = score_benchmark(criterion(), report([], [], failure=missing))
+    assert (
+        not_run.summary == "not measured: cannot import calc:total from your code: ImportError: no"
+    )
 
 
 def test_a_broken_rubric_is_the_platforms_fault() -> None:

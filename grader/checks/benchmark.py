@@ -237,8 +237,36 @@ def _not_measured(criterion: BenchmarkCriterion, data: dict[str, Any]) -> Criter
     details = timing_lines(data) if data["student"] else []
     details = [*details, *([""] if details else []), *failure["message"].splitlines()]
     verdict = "timeout" if failure["kind"] in ("timeout", "budget") else "failed"
-    summary = f"not measured: {failure['message'].splitlines()[0]}"
-    return failed(criterion, summary, details=details, verdict=verdict)
+    summary = failure_summary(failure["message"])
+    if failure["kind"] in JUDGED_FAILURES:
+        points = Points(
+            0.0, f"{JUDGED_FAILURES[failure['kind']]}: 0 of {format_number(criterion.points)}"
+        )
+        return result(criterion, points, summary, details=details, verdict=verdict)
+    return failed(criterion, f"not measured: {summary}", details=details, verdict=verdict)
+
+
+JUDGED_FAILURES = {
+    "wrong": "a wrong result",
+    "exception": "your function raised an exception",
+    "timeout": "a call over call_timeout",
+}
+"""What the student's function did when it was measured, and the rubric scores 0: a graded
+result, not a check that could not run (an import failure, the step's budget)."""
+
+
+def failure_summary(message: str) -> str:
+    """One line for a failure: its first line, completed by the last line of a traceback when
+    the first ends in a colon (``your function raised at size 2,000: KeyError: 'boom'``)."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    if not lines:
+        return "your function failed"
+    first = lines[0]
+    if first.endswith(":"):
+        first = first[:-1]
+        if len(lines) > 1:
+            first += f": {lines[-1][:200]}"
+    return first
 
 
 def _metrics(data: dict[str, Any]) -> dict[str, float]:
