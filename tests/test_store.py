@@ -19,6 +19,7 @@ from service_support import new_submission as new
 from grader.errors import RateLimited
 from grader.service.github.ratelimit import RedisLimiter
 from grader.service.store import (
+    RECLAIM_AFTER,
     MemoryStore,
     Result,
     SqlStore,
@@ -136,14 +137,47 @@ def test_a_result_lands_only_on_an_active_submission(store: Store) -> None:
     assert store.durations([1.0, 5.0]) == ([0, 1], 3.0, 1)
 
 
-def test_deliveries_are_recorded_once_and_unfinished_ones_are_redone(store: Store) -> None:
+def test_deliveries_are_recorded_once_and_abandoned_ones_are_redone(
+    store: Store, clock: ShiftedClock
+) -> None:
+    """A delivery in flight is not handed out twice; one left by a dead process is, once."""
     assert store.begin_delivery("d1", "pull_request", "opened") is None
-    assert store.begin_delivery("d1", "pull_request", "opened") is None  # never finished
+    in_flight = store.begin_delivery("d1", "pull_request", "opened")
+    assert in_flight is not None and in_flight.outcome == "received"
+    clock.advance(RECLAIM_AFTER + timedelta(seconds=1))  # the process handling it died
+    assert store.begin_delivery("d1", "pull_request", "opened") is None
+    assert store.begin_delivery("d1", "pull_request", "opened") is not None
     store.finish_delivery("d1", "accepted", "queued", ["s1"])
     earlier = store.begin_delivery("d1", "pull_request", "opened")
     assert (
         earlier is not None and earlier.outcome == "accepted" and earlier.submission_ids == ["s1"]
     )
+
+
+def test_a_failed_delivery_is_redone_at_once(store: Store) -> None:
+    """Handling that raised marks the delivery failed: GitHub's redelivery is handled anew."""
+    assert store.begin_delivery("d3", "pull_request", "opened") is None
+    store.finish_delivery("d3", "failed", "handling failed; redeliver")
+    assert store.begin_delivery("d3", "pull_request", "opened") is None
+
+
+def test_of_many_callers_sharing_a_delivery_id_exactly_one_handles_it(store: Store) -> None:
+    """The delivery's key is the dedupe point, across threads and processes alike."""
+    callers = 16
+    start = threading.Barrier(callers)
+    winners: list[int] = []
+
+    def begin(n: int) -> None:
+        start.wait()
+        if store.begin_delivery("shared", "check_run", "rerequested") is None:
+            winners.append(n)
+
+    threads = [threading.Thread(target=begin, args=(n,)) for n in range(callers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(winners) == 1
 
 
 def test_publications_remember_progress(store: Store) -> None:

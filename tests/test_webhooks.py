@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import hashlib
 import hmac
@@ -11,12 +12,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from support import WEEK01
 
 from grader.service.courses import Route, load_courses
 from grader.service.store import SqlStore
+from grader.service.store.tables import DeliveryRow
 from grader.settings import ServiceSettings
-from webhooks.app import MAX_BODY, Backend, create_app, signature_ok
+from webhooks.app import MAX_BODY, Backend, Limits, create_app, signature_ok
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "github"
 SECRET = "webhook-secret"
@@ -256,3 +259,235 @@ def test_the_app_refuses_to_start_without_a_secret(backend: Backend, tmp_path: P
     backend.settings = ServiceSettings(data_dir=tmp_path, courses=backend.courses.path)
     with pytest.raises(ValueError, match="GITHUB_WEBHOOK_SECRET"):
         create_app(backend)
+
+
+# --- hostile but correctly signed bodies (issue 12): a 400 naming the field, never a 500 -----
+
+
+def _received(backend: Backend) -> list[str]:
+    """Deliveries left ``received``: handling that neither finished nor gave the row back."""
+    store = backend.store
+    assert isinstance(store, SqlStore)
+    with store.session() as session:
+        return list(
+            session.scalars(select(DeliveryRow.id).where(DeliveryRow.outcome == "received"))
+        )
+
+
+def _set(path: str, value: Any) -> dict[str, Any]:
+    """The opened pull request's payload with the value at a dotted path replaced."""
+    body = payload("pull_request.opened")
+    *parents, last = path.split(".")
+    node = body
+    for part in parents:
+        node = node[part]
+    node[last] = value
+    return body
+
+
+def _deep(levels: int) -> Any:
+    return json.loads("[" * levels + "]" * levels)
+
+
+@pytest.mark.parametrize(
+    ("raw", "named"),
+    [
+        (
+            json.dumps(_set("pull_request.title", "x")).replace('"x"', "[" * 1000 + "]" * 1000),
+            "deep",
+        ),
+        (
+            json.dumps(_set("pull_request.title", "x")).replace(
+                '"x"', "[" * 100_000 + "]" * 100_000
+            ),
+            "deep",
+        ),
+        (json.dumps(_set("pull_request.title", "x")).replace('"x"', "1" * 5000), "digits"),
+        (json.dumps(_set("pull_request.title", "x")).replace('"x"', "NaN"), "NaN"),
+        (json.dumps(_set("action", [])), "action"),
+        (json.dumps(_set("action", {})), "action"),
+        (json.dumps(_set("action", "\ud800")), "action"),
+        (json.dumps(_set("pull_request.head.ref", "\ud800")), "pull_request.head.ref"),
+        (json.dumps(_set("pull_request.head.ref", "nul\x00")), "pull_request.head.ref"),
+        (json.dumps(_set("pull_request.number", 2**63)), "pull_request.number"),
+        (json.dumps(_set("pull_request.number", -(2**63) - 1)), "pull_request.number"),
+        (json.dumps(_set("pull_request.number", "2")), "pull_request.number"),
+        (json.dumps(_set("pull_request.number", True)), "pull_request.number"),
+        (json.dumps(_set("installation.id", 2**64)), "installation.id"),
+        (json.dumps(_set("pull_request.head.ref", "r" * 256)), "pull_request.head.ref"),
+    ],
+    ids=lambda value: value[:40] if isinstance(value, str) else None,
+)
+def test_hostile_signed_pull_requests_get_a_400_naming_the_problem(
+    client: TestClient, backend: Backend, raw: str, named: str
+) -> None:
+    """Deep nesting, huge integers, odd types, lone surrogates, out-of-range ids: 400, no row left."""
+    answer = post(client, "pull_request", raw.encode(), delivery="hostile")
+    assert answer.status_code == 400, answer.text
+    assert named in answer.json()["message"]
+    assert _received(backend) == []
+    assert backend.enqueue.enqueued == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("event", "name", "path"),
+    [
+        ("check_run", "check_run.rerequested", "check_run.external_id"),
+        ("installation", "installation.created", "installation.account.login"),
+        ("installation", "installation.created", "installation.id"),
+    ],
+)
+def test_hostile_values_in_other_events_get_a_400(
+    client: TestClient, backend: Backend, event: str, name: str, path: str
+) -> None:
+    """A lone surrogate or an id past int64 where the store would keep it is refused at the door."""
+    body = payload(name)
+    *parents, last = path.split(".")
+    node = body
+    for part in parents:
+        node = node[part]
+    node[last] = 2**63 if last == "id" else "\ud800"
+    answer = post(client, event, json.dumps(body).encode(), delivery=f"hostile-{path}")
+    assert answer.status_code == 400, answer.text
+    assert path in answer.json()["message"]
+    assert _received(backend) == []
+
+
+def test_a_huge_action_is_refused_not_stored(client: TestClient, backend: Backend) -> None:
+    """A 1 MB action (the issue used 24 MB) is a 400; the delivery row keeps no action."""
+    answer = post(client, "pull_request", _set("action", "a" * 2**20), delivery="huge")
+    assert answer.status_code == 400 and "action" in answer.json()["message"]
+    assert len(answer.text) < 2000
+    store = backend.store
+    assert isinstance(store, SqlStore)
+    with store.session() as session:
+        row = session.get(DeliveryRow, "huge")
+        assert row is not None and row.action is None and row.outcome == "rejected"
+        assert len(row.detail or "") < 2000
+
+
+def test_an_older_head_delivered_late_does_not_supersede_the_newer(
+    client: TestClient, backend: Backend
+) -> None:
+    """``opened`` for the old head arriving after ``synchronize`` for the new one is not graded."""
+    push = payload("pull_request.synchronize")
+    push["repository"] = payload("pull_request.opened")["repository"]
+    push["pull_request"]["number"] = 2
+    push["pull_request"]["head"]["sha"] = "b" * 40
+    push["pull_request"]["updated_at"] = "2019-05-15T15:30:00Z"
+    newer = post(client, "pull_request", push, delivery="sync")
+    assert newer.status_code == 202
+    late = post(client, "pull_request", payload("pull_request.opened"), delivery="late-open")
+    assert late.status_code == 200 and late.json()["status"] == "duplicate", late.text
+    kept = backend.store.get(newer.json()["submission_ids"][0])
+    assert kept is not None and kept.status == "queued"
+    old = backend.store.get(late.json()["submission_ids"][0])
+    assert old is not None and old.status == "superseded"
+    assert old.superseded_by == kept.id
+    assert backend.enqueue.enqueued == newer.json()["submission_ids"]  # type: ignore[attr-defined]
+
+
+# --- hostile clients without a signature -------------------------------------------------
+
+
+def test_unknown_event_names_share_one_metrics_label(client: TestClient) -> None:
+    """Any client sets X-GitHub-Event: 200 made-up names make one series, not 200."""
+    for n in range(200):
+        client.post("/webhooks/github", content=b"{}", headers={"X-GitHub-Event": f"e{n}" * 50})
+    post(client, "ping", payload("ping"), delivery="p")
+    series = [
+        line
+        for line in client.get("/metrics").text.splitlines()
+        if line.startswith("grader_webhook_deliveries_total{")
+    ]
+    assert sorted(series) == [
+        'grader_webhook_deliveries_total{event="other",outcome="rejected"} 200.0',
+        'grader_webhook_deliveries_total{event="ping",outcome="pong"} 1.0',
+    ]
+
+
+class _Client:
+    """A raw ASGI client whose body arrives when the test says, or never."""
+
+    def __init__(self, app: Any, headers: dict[str, str]) -> None:
+        self.app = app
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+        self.reading = asyncio.Event()
+        self.release = asyncio.Event()
+        self.disconnect = False
+        self.sent: list[dict[str, Any]] = []
+
+    async def receive(self) -> dict[str, Any]:
+        self.reading.set()
+        if self.disconnect:
+            return {"type": "http.disconnect"}
+        await self.release.wait()
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def send(self, message: dict[str, Any]) -> None:
+        self.sent.append(message)
+
+    async def post(self) -> int:
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/webhooks/github",
+            "raw_path": b"/webhooks/github",
+            "query_string": b"",
+            "root_path": "",
+            "headers": self.headers,
+            "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 8000),
+        }
+        await self.app(scope, self.receive, self.send)
+        return int(next(m["status"] for m in self.sent if m["type"] == "http.response.start"))
+
+
+SIGNED_HEADERS = {
+    "X-GitHub-Event": "ping",
+    "X-GitHub-Delivery": "slow",
+    "X-Hub-Signature-256": sign(b"{}"),
+}
+
+
+def test_an_unsigned_body_is_refused_before_it_is_read(backend: Backend) -> None:
+    """Without X-Hub-Signature-256 the body is never read, so it costs no memory."""
+    app = create_app(backend)
+    client = _Client(app, {"X-GitHub-Event": "push", "Content-Length": str(MAX_BODY)})
+    assert asyncio.run(client.post()) == 401
+    assert not client.reading.is_set()
+
+
+def test_bodies_read_at_once_are_bounded(backend: Backend) -> None:
+    """Past ``Limits.bodies`` bodies in flight, the next is a 503 with Retry-After, unread."""
+    backend.limits = Limits(bodies=1, body_seconds=30)
+    app = create_app(backend)
+
+    async def scenario() -> tuple[int, int, bool]:
+        first = _Client(app, SIGNED_HEADERS)
+        second = _Client(app, {**SIGNED_HEADERS, "X-GitHub-Delivery": "second"})
+        pending = asyncio.create_task(first.post())
+        await first.reading.wait()
+        busy = await second.post()
+        first.release.set()
+        return busy, await pending, second.reading.is_set()
+
+    busy, first_status, second_read = asyncio.run(scenario())
+    assert (busy, first_status, second_read) == (503, 200, False)
+
+
+def test_a_body_that_does_not_arrive_in_time_is_cut_off_with_408(backend: Backend) -> None:
+    """A client trickling its body (1 byte per 2 s in the issue) meets the body deadline."""
+    backend.limits = Limits(bodies=1, body_seconds=0.05)
+    client = _Client(create_app(backend), SIGNED_HEADERS)
+    assert asyncio.run(client.post()) == 408
+
+
+def test_a_client_leaving_mid_body_is_answered_not_raised(backend: Backend) -> None:
+    """A disconnect mid-body ends the request quietly: no exception reaches the server's log."""
+    client = _Client(create_app(backend), SIGNED_HEADERS)
+    client.disconnect = True
+    assert asyncio.run(client.post()) == 400

@@ -7,13 +7,22 @@ Grading happens in the workers. Every bad input gets a 4xx naming what is
 wrong; a store that does not answer gets a 503 (GitHub shows it as a failed
 delivery, to redeliver); a broker that does not answer loses nothing: the
 submission is stored and a worker's sweep enqueues it.
+
+Before the signature is checked the sender is anonymous, so what it can cost is
+bounded: a request without a signature header is refused before its body is
+read; at most ``Limits.bodies`` bodies are read at once (503 with Retry-After
+beyond); a body must arrive within ``Limits.body_seconds`` (408); a client
+that hangs up mid-body is one info line. The ``X-GitHub-Event`` header
+becomes a metrics label only when it names an event GitHub sends.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -22,17 +31,34 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.requests import ClientDisconnect
 
 from grader.errors import PayloadError
 from grader.service import logs
 from grader.service.courses import Courses, Route
-from grader.service.metrics import Metrics
+from grader.service.metrics import Metrics, event_label
 from grader.service.store import NewSubmission, Store, regrade_of
 from grader.settings import ServiceSettings
 from webhooks import events
 
 MAX_BODY = 25 * 1024 * 1024
 """GitHub caps payloads at 25 MB; anything larger is not from GitHub."""
+MAX_INT_DIGITS = 20
+"""JSON integers longer than this are refused while parsing (int64 has 19 digits and a sign)."""
+EVENT_NAME = re.compile(r"^[a-z_]{1,64}$")
+DELIVERY_ID = re.compile(r"^[\x21-\x7e]{1,64}$")
+"""GitHub's delivery ids are GUIDs; the deliveries table keeps 64 characters."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What an unauthenticated client may cost the API process."""
+
+    bodies: int = 4
+    """Bodies read at once (each up to 25 MB in memory); more wait for none: 503 + Retry-After."""
+    body_seconds: float = 10.0
+    """A body must arrive within this (GitHub gives up on a delivery after 10 s anyway): 408."""
+
 
 log = logs.get("webhooks")
 
@@ -49,6 +75,7 @@ class Backend:
     checks: dict[str, Callable[[], None]] = field(default_factory=dict)
     """Readiness probes by name; each raises when its dependency does not answer."""
     queue_depth: Callable[[], dict[str, int]] = dict
+    limits: Limits = field(default_factory=Limits)
 
 
 def create_app(backend: Backend) -> FastAPI:
@@ -58,12 +85,13 @@ def create_app(backend: Backend) -> FastAPI:
     secret = backend.settings.github_webhook_secret.get_secret_value().encode()
     metrics = Metrics(backend.store, backend.queue_depth)
     app = FastAPI(title="grader", version="1", docs_url=None, redoc_url=None)
+    door = _Door(secret, backend.limits)
 
     @app.post("/webhooks/github", status_code=202)
     async def github_webhook(request: Request) -> JSONResponse:
         event = request.headers.get("x-github-event", "")
-        response = await _receive(request, secret, backend)
-        metrics.deliveries.labels(event=event or "unknown", outcome=response.outcome).inc()
+        response = await _receive(request, door, backend)
+        metrics.deliveries.labels(event=event_label(event), outcome=response.outcome).inc()
         return response
 
     @app.get("/healthz")
@@ -108,19 +136,46 @@ def _error(status: int, message: str, **extra: Any) -> Answer:
     return Answer(status, "rejected", message, **extra)
 
 
-async def _read_body(request: Request) -> bytes | None:
-    """The raw body, or None when it passes GitHub's 25 MB (counted as it streams)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
-        return None
+class _Door:
+    """The secret and the bounds on reading bodies, shared by the requests of one process."""
+
+    def __init__(self, secret: bytes, limits: Limits) -> None:
+        self.secret = secret
+        self.limits = limits
+        self.slots = asyncio.Semaphore(limits.bodies)
+
+    async def read_body(self, request: Request) -> bytes | Answer:
+        """The raw body, or the answer refusing it: too big, too slow, too many at once, gone."""
+        if self.slots.locked():
+            answer = Answer(503, "busy", "too many deliveries at once; redeliver later")
+            answer.headers["Retry-After"] = "5"
+            return answer
+        async with self.slots:
+            try:
+                async with asyncio.timeout(self.limits.body_seconds):
+                    return await _stream_body(request)
+            except TimeoutError:
+                log.info("body too slow", seconds=self.limits.body_seconds)
+                return _error(408, f"the body did not arrive within {self.limits.body_seconds} s")
+            except ClientDisconnect:
+                log.info("client disconnected before sending its whole body")
+                return _error(400, "the client disconnected before sending its whole body")
+
+
+async def _stream_body(request: Request) -> bytes | Answer:
+    """The body, counted as it streams, refused as soon as it passes GitHub's 25 MB."""
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY:
-            return None
+            return _too_big()
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _too_big() -> Answer:
+    return _error(413, f"the payload is over GitHub's {MAX_BODY // 2**20} MB limit")
 
 
 def signature_ok(secret: bytes, body: bytes, header: str | None) -> bool:
@@ -131,8 +186,8 @@ def signature_ok(secret: bytes, body: bytes, header: str | None) -> bool:
     return hmac.compare_digest(expected.encode(), header.strip().encode())
 
 
-async def _receive(request: Request, secret: bytes, backend: Backend) -> Answer:
-    checked = await _verified(request, secret)
+async def _receive(request: Request, door: _Door, backend: Backend) -> Answer:
+    checked = await _verified(request, door)
     if isinstance(checked, Answer):
         return checked
     event, delivery, payload = checked
@@ -146,18 +201,32 @@ async def _receive(request: Request, secret: bytes, backend: Backend) -> Answer:
         logs.clear()
 
 
-async def _verified(request: Request, secret: bytes) -> Answer | tuple[str, str, dict[str, Any]]:
+async def _verified(request: Request, door: _Door) -> Answer | tuple[str, str, dict[str, Any]]:
     """The event, delivery id and payload of a genuine delivery, or the 4xx saying why not."""
-    body = await _read_body(request)
-    if body is None:
-        return _error(413, f"the payload is over GitHub's {MAX_BODY // 2**20} MB limit")
+    declared = request.headers.get("content-length", "")
+    if len(declared) > 12 or (declared.isdigit() and int(declared) > MAX_BODY):
+        return _too_big()
     signature = request.headers.get("x-hub-signature-256")
-    if not signature:
+    if not signature:  # refused before the body is read: an unsigned body costs nothing
         return _error(
             401, "missing X-Hub-Signature-256 header: is the webhook secret set on GitHub?"
         )
-    if not signature_ok(secret, body, signature):
+    body = await door.read_body(request)
+    if isinstance(body, Answer):
+        return body
+    if not signature_ok(door.secret, body, signature):
         return _error(401, "X-Hub-Signature-256 does not match the body: wrong secret, or altered")
+    headers = _headers(request)
+    if isinstance(headers, Answer):
+        return headers
+    payload = parse_json(body)
+    if isinstance(payload, str):
+        return _error(400, payload)
+    return (*headers, payload)
+
+
+def _headers(request: Request) -> Answer | tuple[str, str]:
+    """The event name and delivery id, each checked against what GitHub sends."""
     event = request.headers.get("x-github-event", "")
     delivery = request.headers.get("x-github-delivery", "")
     missing = [
@@ -167,18 +236,47 @@ async def _verified(request: Request, secret: bytes) -> Answer | tuple[str, str,
     ]
     if missing:
         return _error(400, f"missing header(s): {', '.join(missing)}")
+    if not EVENT_NAME.match(event):
+        return _error(400, "X-GitHub-Event: not an event name (lower-case letters and _, 1-64)")
+    if not DELIVERY_ID.match(delivery):
+        return _error(400, "X-GitHub-Delivery: not a delivery id (1-64 printable ASCII characters)")
+    return event, delivery
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise ValueError(f"an integer of {len(digits)} digits (at most {MAX_INT_DIGITS})")
+    return int(digits)
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json(body: bytes) -> dict[str, Any] | str:
+    """The body's JSON object, or why it is not one (too deep, a huge integer, not UTF-8...).
+
+    The standard parser is C and bounded by the interpreter's recursion limit, which it
+    reports as ``RecursionError`` (caught: a few thousand levels are cheap to refuse);
+    integers are refused before ``int()`` sees them and NaN/Infinity are not JSON.
+    """
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return _error(400, f"the body is not JSON: {exc}")
+        payload = json.loads(body, parse_int=_bounded_int, parse_constant=_no_constant)
+    except RecursionError:
+        return "the body is not JSON this service reads: nested too deep"
+    except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
+        return f"the body is not JSON this service reads: {str(exc)[:200]}"
     if not isinstance(payload, dict):
-        return _error(400, f"the body is a JSON {type(payload).__name__}, not an object")
-    return event, delivery, payload
+        return f"the body is a JSON {type(payload).__name__}, not an object"
+    return payload
 
 
 def _handle(backend: Backend, delivery: str, event: str, payload: dict[str, Any]) -> Answer:
-    action = payload.get("action") if isinstance(payload.get("action"), str) else None
-    earlier = backend.store.begin_delivery(delivery, event, action)
+    try:  # validated before anything is stored: only bounded, storable values go further
+        parsed: events.Event | PayloadError = events.parse(event, payload)
+    except PayloadError as exc:
+        parsed = exc
+    earlier = backend.store.begin_delivery(delivery, event, events.action_of(payload))
     if earlier is not None:
         log.info("duplicate delivery", outcome=earlier.outcome)
         return Answer(
@@ -187,12 +285,15 @@ def _handle(backend: Backend, delivery: str, event: str, payload: dict[str, Any]
             f"delivery {delivery} was already handled ({earlier.outcome})",
             submission_ids=earlier.submission_ids,
         )
+    if isinstance(parsed, PayloadError):
+        backend.store.finish_delivery(delivery, "rejected", str(parsed))
+        log.info("rejected delivery", detail=str(parsed))
+        return _error(400, str(parsed))
     try:
-        parsed = events.parse(event, payload)
-    except PayloadError as exc:
-        backend.store.finish_delivery(delivery, "rejected", str(exc))
-        return _error(400, str(exc))
-    outcome = _dispatch(backend, delivery, parsed)
+        outcome = _dispatch(backend, delivery, parsed)
+    except BaseException:
+        _give_back(backend, delivery)
+        raise
     backend.store.finish_delivery(
         delivery, outcome.outcome, outcome.message, outcome.submission_ids
     )
@@ -208,6 +309,14 @@ def _handle(backend: Backend, delivery: str, event: str, payload: dict[str, Any]
         outcome.message,
         submission_ids=outcome.submission_ids,
     )
+
+
+def _give_back(backend: Backend, delivery: str) -> None:
+    """Mark a delivery whose handling failed, so that GitHub's redelivery is handled anew."""
+    try:
+        backend.store.finish_delivery(delivery, "failed", "handling failed; redeliver")
+    except SQLAlchemyError:  # the store is down: the row stays received, reclaimed later
+        log.warning("could not mark the delivery failed", delivery=delivery)
 
 
 @dataclass(frozen=True)
@@ -254,9 +363,10 @@ def _submit(backend: Backend, delivery: str, push: events.PullRequestPush) -> Ou
                 rubric_sha256=route.digest,
                 paths=list(route.assignment.paths) if route.assignment.paths else None,
                 delivery_id=delivery,
+                submitted_at=push.updated_at,
             )
         )
-        if not stored.created:
+        if not stored.created or stored.outdated_by is not None:
             duplicates.append(stored.id)
             continue
         created.append(stored.id)
@@ -270,7 +380,8 @@ def _submit(backend: Backend, delivery: str, push: events.PullRequestPush) -> Ou
     if not created:
         return Outcome(
             "duplicate",
-            f"{push.head_sha[:12]} was already graded against {len(duplicates)} assignment(s)",
+            f"{push.head_sha[:12]} was already graded against {len(duplicates)} assignment(s),"
+            " or a newer push of the pull request was delivered first",
             submission_ids=duplicates,
         )
     return Outcome(

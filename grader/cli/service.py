@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -58,16 +58,39 @@ def serve(
 
     settings = service_settings(need_secret=True)
     logs.configure(settings.log_level, json=settings.log_json)
-    uvicorn.run(
-        "webhooks.service:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=None,
-        access_log=False,
-        proxy_headers=True,
-    )
+    uvicorn.run("webhooks.service:app_from_env", **server_options(host, port, workers))
+
+
+CONNECTIONS = 500
+"""Connections and requests at once per API process; more get uvicorn's 503.
+
+Well under the usual 1,024 open files, so a flood of idle connections meets a 503
+(and the head deadline) long before ``accept()`` runs out of descriptors."""
+
+
+def server_options(host: str, port: int, workers: int) -> dict[str, Any]:
+    """uvicorn's settings for ``grader serve``: what a hostile client can hold, bounded.
+
+    The request head must arrive within ``guarded_http.HEAD_SECONDS`` and be at most
+    64 KB (``h11_max_incomplete_event_size``); an idle keep-alive connection is closed
+    after 5 s; ``CONNECTIONS`` bound what one process holds. The body's deadline, the
+    limit on bodies read at once and the metrics' label bounds live in the app.
+    """
+    return {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "log_config": None,
+        "access_log": False,
+        "proxy_headers": True,
+        "http": "grader.cli.guarded_http:GuardedH11Protocol",
+        "timeout_keep_alive": 5,
+        "h11_max_incomplete_event_size": 64 * 1024,
+        "limit_concurrency": CONNECTIONS,
+        "backlog": 256,
+        "timeout_graceful_shutdown": 10,
+    }
 
 
 def worker(

@@ -18,6 +18,36 @@ from grader.service.store import Store
 
 DURATION_BUCKETS = (5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
 
+GITHUB_EVENTS = frozenset(
+    """
+    branch_protection_configuration branch_protection_rule check_run check_suite
+    code_scanning_alert commit_comment create custom_property custom_property_values delete
+    dependabot_alert deploy_key deployment deployment_protection_rule deployment_review
+    deployment_status discussion discussion_comment fork github_app_authorization gollum
+    installation installation_repositories installation_target issue_comment issues label
+    marketplace_purchase member membership merge_group meta milestone org_block organization
+    package page_build personal_access_token_request ping project project_card project_column
+    projects_v2 projects_v2_item public pull_request pull_request_review
+    pull_request_review_comment pull_request_review_thread push registry_package release
+    repository repository_advisory repository_dispatch repository_import
+    repository_ruleset repository_vulnerability_alert secret_scanning_alert
+    secret_scanning_alert_location security_advisory security_and_analysis sponsorship star
+    status team team_add watch workflow_dispatch workflow_job workflow_run
+    """.split()  # noqa: SIM905 - a word list reads better than 70 quoted strings
+)
+"""GitHub's webhook event names: each keeps its own label, whatever else arrives shares one."""
+
+
+def event_label(event: str) -> str:
+    """The ``event`` label of a delivery: a known GitHub event, ``unknown`` (none) or ``other``.
+
+    The header is set by whoever sends the request, signed or not, so using it as it
+    comes would let any client create series without bound.
+    """
+    if not event:
+        return "unknown"
+    return event if event in GITHUB_EVENTS else "other"
+
 
 class Metrics:
     """The API's registry and counters."""

@@ -11,6 +11,8 @@ from grader.service.store.memory import MemoryStore
 from grader.service.store.protocol import Store
 from grader.service.store.records import (
     ACTIVE,
+    OUTDATED,
+    RECLAIM_AFTER,
     Attempt,
     Clock,
     Delivery,
@@ -29,6 +31,8 @@ from grader.service.store.sql import SqlStore
 
 __all__ = [
     "ACTIVE",
+    "OUTDATED",
+    "RECLAIM_AFTER",
     "Attempt",
     "Clock",
     "Delivery",

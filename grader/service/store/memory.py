@@ -20,6 +20,8 @@ from typing import Any
 
 from grader.service.store.records import (
     ACTIVE,
+    OUTDATED,
+    RECLAIM_AFTER,
     Attempt,
     Clock,
     Delivery,
@@ -61,20 +63,25 @@ class MemoryStore:
     # --- deliveries -------------------------------------------------------------------
 
     def begin_delivery(self, delivery_id: str, event: str, action: str | None) -> Delivery | None:
+        now = self.clock()
         with self._lock:
             earlier = self._deliveries.get(delivery_id)
-            if earlier is None:
+            abandoned = earlier is not None and (
+                earlier.outcome == "failed"
+                or (earlier.outcome == "received" and earlier.received_at < now - RECLAIM_AFTER)
+            )
+            if earlier is None or abandoned:
                 self._deliveries[delivery_id] = Delivery(
                     id=delivery_id,
                     event=event,
                     action=action,
-                    received_at=self.clock(),
+                    received_at=now,
                     outcome="received",
                     detail=None,
                     submission_ids=[],
                 )
                 return None
-            return None if earlier.outcome == "received" else deepcopy(earlier)
+            return deepcopy(earlier)
 
     def finish_delivery(
         self, delivery_id: str, outcome: str, detail: str | None, submission_ids: Sequence[str] = ()
@@ -112,8 +119,7 @@ class MemoryStore:
             now = self.clock()
             submission = Submission(
                 id=uuid.uuid4().hex,
-                **deepcopy(asdict(new)),
-                submitted_at=now,
+                **{**deepcopy(asdict(new)), "submitted_at": new.submitted_at or now},
                 dedupe_key=key,
                 status="queued",
                 reason=None,
@@ -133,7 +139,34 @@ class MemoryStore:
             self._submissions[submission.id] = submission
             if key is not None:
                 self._by_key[key] = submission.id
+            outdated_by = self._newer(submission)
+            if outdated_by is not None:
+                self._update(
+                    submission.id, status="superseded", superseded_by=outdated_by, reason=OUTDATED
+                )
+                return Stored(submission.id, created=True, outdated_by=outdated_by)
             return Stored(submission.id, created=True, superseded=self._supersede(submission))
+
+    def _same_pull(self, one: Submission, other: Submission) -> bool:
+        return (
+            one.repository == other.repository
+            and one.pull_number == other.pull_number
+            and one.assignment == other.assignment
+            and one.id != other.id
+        )
+
+    def _newer(self, new: Submission) -> str | None:
+        """A submission of the same pull request and assignment pushed after this one."""
+        if new.pull_number is None or new.regrade:
+            return None
+        later = sorted(
+            (sub for sub in self._submissions.values() if self._same_pull(sub, new)),
+            key=lambda sub: (-sub.submitted_at.timestamp(), sub.id),
+        )
+        return next(
+            (sub.id for sub in later if not sub.regrade and sub.submitted_at > new.submitted_at),
+            None,
+        )
 
     def _supersede(self, newer: Submission) -> tuple[str, ...]:
         if newer.pull_number is None:
@@ -141,11 +174,9 @@ class MemoryStore:
         older = tuple(
             sub.id
             for sub in self._submissions.values()
-            if sub.repository == newer.repository
-            and sub.pull_number == newer.pull_number
-            and sub.assignment == newer.assignment
+            if self._same_pull(sub, newer)
             and sub.status in ACTIVE
-            and sub.id != newer.id
+            and (sub.submitted_at <= newer.submitted_at or sub.regrade)
         )
         for submission_id in older:
             self._update(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 SubmissionStatus = Literal[
@@ -47,6 +47,13 @@ class NewSubmission:
     paths: list[str] | None = None
     delivery_id: str | None = None
     regrade: bool = False
+    submitted_at: datetime | None = None
+    """When GitHub says the pull request got this head (its ``updated_at``); now when None.
+
+    Deliveries can arrive out of order: a push supersedes only the pull request's
+    submissions submitted at or before it, and one submitted before an existing
+    submission of the same pull request and assignment is stored already superseded.
+    """
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,8 @@ class Stored:
     id: str
     created: bool
     superseded: tuple[str, ...] = ()
+    outdated_by: str | None = None
+    """Set when the push arrived after a newer one: stored as superseded by that one."""
 
 
 @dataclass(frozen=True)
@@ -154,9 +163,22 @@ class Delivery:
     action: str | None
     received_at: datetime
     outcome: str
-    """``received`` until handled, then ``accepted``, ``ignored``, ``duplicate`` or ``recorded``."""
+    """``received`` until handled, then ``accepted``, ``ignored``, ``duplicate`` or ``recorded``;
+    ``failed`` when handling raised (GitHub's redelivery is handled anew)."""
     detail: str | None
     submission_ids: list[str]
+
+
+RECLAIM_AFTER = timedelta(seconds=60)
+"""A delivery still ``received`` this long after it arrived was dropped by a dead process.
+
+Younger, it is being handled right now by another request or worker (GitHub's own
+timeout is 10 s), and a copy of it is answered "duplicate" instead of handled twice.
+"""
+
+
+OUTDATED = "a newer push of the pull request was delivered first"
+"""The reason of a push stored already superseded (its delivery came after a newer one's)."""
 
 
 def dedupe_key(repository: str, head_sha: str, assignment: str, rubric_sha256: str) -> str:
@@ -169,5 +191,11 @@ def regrade_of(original: Submission, rubric_sha256: str) -> NewSubmission:
     """A new submission grading the same commit again, with the assignment's current rubric."""
     same = {f.name: getattr(original, f.name) for f in fields(NewSubmission)}
     return NewSubmission(
-        **{**same, "rubric_sha256": rubric_sha256, "delivery_id": None, "regrade": True}
+        **{
+            **same,
+            "rubric_sha256": rubric_sha256,
+            "delivery_id": None,
+            "regrade": True,
+            "submitted_at": None,
+        }
     )

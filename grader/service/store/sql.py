@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from grader.service.store.engine import make_engine
 from grader.service.store.records import (
     ACTIVE,
+    OUTDATED,
+    RECLAIM_AFTER,
     Attempt,
     Clock,
     Delivery,
@@ -83,26 +85,39 @@ class SqlStore:
     # --- deliveries -------------------------------------------------------------------
 
     def begin_delivery(self, delivery_id: str, event: str, action: str | None) -> Delivery | None:
-        """Record a delivery; None when it is new, else the earlier one.
+        """Record a delivery; None when this caller is to handle it, else the earlier one.
 
-        A delivery seen before but never finished (``received``: the process died
-        between storing and answering) is handed back as new, so its work is redone;
-        the submission's own key keeps it from being graded twice.
+        The primary key is the dedupe point: of callers racing with one id, one inserts
+        and the others get the earlier row. A delivery that ``failed``, or stayed
+        ``received`` for ``RECLAIM_AFTER`` (its process died), is taken over by a
+        conditional update that only one caller can win, so its work is redone once.
         """
+        now = self.clock()
         try:
             with self.session() as session:
                 session.add(
-                    DeliveryRow(
-                        id=delivery_id, event=event, action=action, received_at=self.clock()
-                    )
+                    DeliveryRow(id=delivery_id, event=event, action=action, received_at=now)
                 )
             return None
         except IntegrityError:
             with self.session() as session:
-                earlier = session.get(DeliveryRow, delivery_id)
-                if earlier is None or earlier.outcome == "received":
+                taken = session.execute(
+                    update(DeliveryRow)
+                    .where(
+                        DeliveryRow.id == delivery_id,
+                        or_(
+                            DeliveryRow.outcome == "failed",
+                            (DeliveryRow.outcome == "received")
+                            & (DeliveryRow.received_at < now - RECLAIM_AFTER),
+                        ),
+                    )
+                    .values(outcome="received", received_at=now, detail=None)
+                    .execution_options(synchronize_session=False)
+                )
+                if _rowcount(taken) == 1:
                     return None
-                return _record(Delivery, earlier)
+                earlier = session.get(DeliveryRow, delivery_id)
+                return None if earlier is None else _record(Delivery, earlier)
 
     def finish_delivery(
         self, delivery_id: str, outcome: str, detail: str | None, submission_ids: Sequence[str] = ()
@@ -148,20 +163,29 @@ class SqlStore:
         )
         submission_id = uuid.uuid4().hex
         now = self.clock()
+        submitted = new.submitted_at or now
         try:
             with self.session() as session:
                 session.add(
                     SubmissionRow(
                         id=submission_id,
                         dedupe_key=key,
-                        submitted_at=now,
                         created_at=now,
                         updated_at=now,
-                        **asdict(new),
+                        **{**asdict(new), "submitted_at": submitted},
                     )
                 )
                 session.flush()
-                superseded = self._supersede(session, new, submission_id)
+                newer = self._newer(session, new, submitted, submission_id)
+                if newer is not None:
+                    session.execute(
+                        update(SubmissionRow)
+                        .where(SubmissionRow.id == submission_id)
+                        .values(status="superseded", superseded_by=newer, reason=OUTDATED)
+                        .execution_options(synchronize_session=False)
+                    )
+                    return Stored(submission_id, created=True, outdated_by=newer)
+                superseded = self._supersede(session, new, submitted, submission_id)
             return Stored(submission_id, created=True, superseded=superseded)
         except IntegrityError:
             with self.session() as session:
@@ -173,7 +197,30 @@ class SqlStore:
             return Stored(existing, created=False)
 
     @staticmethod
-    def _supersede(session: Session, new: NewSubmission, newer: str) -> tuple[str, ...]:
+    def _newer(
+        session: Session, new: NewSubmission, submitted: datetime, created: str
+    ) -> str | None:
+        """A submission of the same pull request and assignment pushed after this one."""
+        if new.pull_number is None or new.regrade:
+            return None
+        return session.scalar(
+            select(SubmissionRow.id)
+            .where(
+                SubmissionRow.repository == new.repository,
+                SubmissionRow.pull_number == new.pull_number,
+                SubmissionRow.assignment == new.assignment,
+                SubmissionRow.regrade.is_(False),
+                SubmissionRow.submitted_at > submitted,
+                SubmissionRow.id != created,
+            )
+            .order_by(SubmissionRow.submitted_at.desc(), SubmissionRow.id)
+            .limit(1)
+        )
+
+    @staticmethod
+    def _supersede(
+        session: Session, new: NewSubmission, submitted: datetime, newer: str
+    ) -> tuple[str, ...]:
         if new.pull_number is None:
             return ()
         older = session.scalars(
@@ -183,6 +230,7 @@ class SqlStore:
                 SubmissionRow.pull_number == new.pull_number,
                 SubmissionRow.assignment == new.assignment,
                 SubmissionRow.status.in_(ACTIVE),
+                or_(SubmissionRow.submitted_at <= submitted, SubmissionRow.regrade.is_(True)),
                 SubmissionRow.id != newer,
             )
             .order_by(SubmissionRow.created_at, SubmissionRow.id)
