@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -135,6 +135,23 @@ def test_a_result_lands_only_on_an_active_submission(store: Store) -> None:
     assert not store.finish(stored.id, "failed", reason="late")  # no longer active
     assert store.verdicts() == {"graded": 1}
     assert store.durations([1.0, 5.0]) == ([0, 1], 3.0, 1)
+
+
+def test_a_push_delivered_after_a_newer_one_does_not_supersede_it(store: Store) -> None:
+    """Ordered by GitHub's ``updated_at``, not by arrival: the late older head is born superseded."""
+    pushed = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    newer = store.add_submission(
+        dataclasses.replace(new("3" * 40), submitted_at=pushed + timedelta(minutes=1))
+    )
+    late = store.add_submission(dataclasses.replace(new("1" * 40), submitted_at=pushed))
+    assert late.created and late.outdated_by == newer.id and late.superseded == ()
+    kept, stale = store.get(newer.id), store.get(late.id)
+    assert kept is not None and kept.status == "queued"
+    assert stale is not None and stale.status == "superseded" and stale.superseded_by == newer.id
+    newest = store.add_submission(
+        dataclasses.replace(new("5" * 40), submitted_at=pushed + timedelta(minutes=2))
+    )
+    assert newest.outdated_by is None and newest.superseded == (newer.id,)
 
 
 def test_deliveries_are_recorded_once_and_abandoned_ones_are_redone(

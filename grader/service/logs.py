@@ -4,7 +4,9 @@ structlog renders both its own events and every standard ``logging`` record
 (Celery's, uvicorn's, the grader's), so each line of every process has the
 same shape. ``bind`` puts ids in a context variable; every line logged while
 handling that delivery or submission carries them. Secrets never reach a log:
-settings hold them as ``SecretStr`` and only ids and outcomes are logged.
+settings hold them as ``SecretStr`` and only ids and outcomes are logged. No
+line grows with what a client sent: every string value is cut at
+``MAX_VALUE`` characters (the issue saw a 25 MB action logged as one line).
 """
 
 from __future__ import annotations
@@ -16,6 +18,17 @@ from typing import Any
 import structlog
 
 _configured = False
+
+MAX_VALUE = 4000
+"""Characters kept of any one string in a log line (a traceback's last frames fit)."""
+
+
+def cap_values(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """Cut every string value of a log line to ``MAX_VALUE`` characters, saying how long it was."""
+    for key, value in event_dict.items():
+        if isinstance(value, str) and len(value) > MAX_VALUE:
+            event_dict[key] = f"{value[:MAX_VALUE]}... ({len(value):,} characters)"
+    return event_dict
 
 
 def configure(level: str = "info", *, json: bool = True) -> None:
@@ -43,6 +56,7 @@ def configure(level: str = "info", *, json: bool = True) -> None:
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
+                cap_values,
                 renderer,
             ],
         )
