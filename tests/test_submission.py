@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pytest
 
 from grader.errors import SubmissionPathError
 from grader.rubric.model import Submission
-from grader.submission import inspect, locate
+from grader.submission import MAX_DEPTH, inspect, locate
 
 SPEC = Submission(root="week01", required=("records.py",))
 
@@ -87,3 +89,171 @@ def test_caches_and_virtualenvs_are_not_graded(tmp_path: Path) -> None:
         (tmp_path / folder / "x.py").write_text("x = 1\n", encoding="utf-8")
     (tmp_path / "records.py").write_text("x = 1\n", encoding="utf-8")
     assert inspect(tmp_path, SPEC).files == ("records.py",)
+
+
+# --- hostile folders: nothing here may hang, recurse, exhaust memory or crash -----------
+
+
+def _problems(root: Path) -> dict[str, tuple[str, str]]:
+    """{path: (code, message)} of what ``inspect`` reported."""
+    return {p.path: (p.code, p.message) for p in inspect(root, SPEC).problems}
+
+
+@pytest.mark.timeout(20)
+def test_a_fifo_named_like_a_module_is_skipped_not_read(tmp_path: Path) -> None:
+    """A FIFO named helper.py would block a reader forever: it is reported and never opened."""
+    (tmp_path / "records.py").write_text("x = 1\n", encoding="utf-8")
+    os.mkfifo(tmp_path / "helper.py")
+    os.mkfifo(tmp_path / "data.csv")
+    result = inspect(tmp_path, SPEC)
+    assert result.files == ("records.py",)
+    problems = _problems(tmp_path)
+    assert problems["helper.py"][0] == problems["data.csv"][0] == "special-file"
+    assert "FIFO" in problems["helper.py"][1]
+
+
+@pytest.mark.timeout(20)
+def test_a_link_out_of_the_submission_is_named_and_never_read(tmp_path: Path) -> None:
+    """zero.py -> /dev/zero (and ../ links) are reported with their target and never read."""
+    (tmp_path / "records.py").write_text("x = 1\n", encoding="utf-8")
+    (tmp_path / "zero.py").symlink_to("/dev/zero")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "up.py").symlink_to("../../outside.py")
+    (tmp_path / "alias.py").symlink_to("records.py")
+    result = inspect(tmp_path, SPEC)
+    assert result.files == ("records.py",)
+    problems = _problems(tmp_path)
+    assert problems["zero.py"] == (
+        "link-outside",
+        "a link to '/dev/zero', outside the submission; not read and not graded",
+    )
+    assert problems["pkg/up.py"][0] == "link-outside"
+    assert problems["alias.py"][0] == "link"  # inside: not graded (the sandbox copies no links)
+
+
+def test_a_required_file_that_is_a_link_is_missing(tmp_path: Path) -> None:
+    """records.py -> /etc/passwd does not count as the required file."""
+    (tmp_path / "records.py").symlink_to("/etc/passwd")
+    assert "missing-file" in {p.code for p in inspect(tmp_path, SPEC).problems}
+
+
+def test_a_file_name_that_is_not_utf8_is_reported_readably(tmp_path: Path) -> None:
+    """caf\\xe9.py cannot be imported nor named in JSON: reported as 'caf\\xe9.py', kept from the tools."""
+    (tmp_path / "records.py").write_text("x = 1\n", encoding="utf-8")
+    with open(os.fsencode(tmp_path) + b"/caf\xe9.py", "wb") as handle:  # noqa: PTH123 - bytes path
+        handle.write(b"x = 1\n")
+    result = inspect(tmp_path, SPEC)
+    assert result.files == ("records.py",)
+    [problem] = result.problems
+    assert (problem.code, problem.path) == ("bad-file-name", "caf\\xe9.py")
+    problem.model_dump_json()  # serialisable
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "x = " + " + ".join(["1"] * 100_000) + "\n",
+        "x = " + "-" * 100_000 + "1\n",
+        "x = " + "not " * 100_000 + "1\n",
+        "".join(" " * i + "if x:\n" for i in range(100)) + " " * 100 + "pass\n",
+    ],
+    ids=["plus-terms", "unary-minus", "not", "nested-ifs"],
+)
+def test_a_module_too_deep_for_the_parser_is_a_finding(tmp_path: Path, source: str) -> None:
+    """The grader's own parse never raises RecursionError or MemoryError; the file is reported
+    and kept from the tools (which parse it the same way)."""
+    (tmp_path / "records.py").write_text("x = 1\n", encoding="utf-8")
+    (tmp_path / "deep.py").write_text(source, encoding="utf-8")
+    result = inspect(tmp_path, SPEC)
+    [problem] = result.problems
+    assert problem.path == "deep.py"
+    assert problem.code in ("too-deeply-nested", "syntax-error")
+    if problem.code == "too-deeply-nested":
+        assert result.files == ("records.py",)
+
+
+def test_a_nul_byte_is_a_syntax_error(tmp_path: Path) -> None:
+    """Python 3.11 raises ValueError for a NUL in source; it is reported like a syntax error."""
+    (tmp_path / "records.py").write_bytes(b"x = 1\x00\n")
+    assert codes(tmp_path) == {"syntax-error": "records.py"}
+
+
+def test_a_50_mb_module_is_refused_by_size_without_reading_it(tmp_path: Path) -> None:
+    """A file over MAX_FILE_BYTES is refused from its size and kept from the tools."""
+    (tmp_path / "records.py").write_text("x = 1\n", encoding="utf-8")
+    with (tmp_path / "big.py").open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)  # sparse: 50 MB that costs no disk
+    result = inspect(tmp_path, SPEC)
+    assert result.files == ("records.py",)
+    assert codes(tmp_path) == {"file-too-large": "big.py"}
+    assert "Not checked" in result.problems[0].message
+
+
+def test_an_unreadable_file_is_a_clear_input_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file the grader cannot read (the sandbox could not copy it either) is an unusable
+    path naming the file, never a crash later."""
+    (tmp_path / "records.py").write_text("x = 1\n", encoding="utf-8")
+    (tmp_path / "secret.txt").write_text("x", encoding="utf-8")
+    secret = str(tmp_path / "secret.txt")
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda path, mode: path != secret and real_access(path, mode)
+    )  # tests run as root, whom chmod 000 does not stop
+    with pytest.raises(SubmissionPathError, match=r"secret\.txt: permission denied"):
+        inspect(tmp_path, SPEC)
+
+
+def test_folders_nested_past_the_depth_cap_are_not_walked(tmp_path: Path) -> None:
+    """The walk is iterative (no recursion, whatever the depth) and stops at MAX_DEPTH, saying so."""
+    (tmp_path / "records.py").write_text("x = 1\n", encoding="utf-8")
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        for _ in range(MAX_DEPTH + 5):  # made with dir fds: the whole path is too long for mkdir
+            os.mkdir("d", dir_fd=fd)
+            inner = os.open("d", os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+    finally:
+        os.close(fd)
+    problems = _problems(tmp_path)
+    [path] = [name for name, (code, _) in problems.items() if code == "too-deep"]
+    assert path.count("/") == MAX_DEPTH - 1
+
+
+@pytest.mark.parametrize(
+    "path",
+    [lambda tmp: tmp / ("a" * 300), lambda tmp: tmp / ("a" * 300) / "week01"],
+    ids=["300-chars", "300-chars-then-more"],
+)
+def test_a_path_component_too_long_is_an_input_error(tmp_path: Path, path) -> None:  # type: ignore[no-untyped-def]
+    """ENAMETOOLONG is a SubmissionPathError naming the path, not an OSError."""
+    with pytest.raises(SubmissionPathError, match="File name too long"):
+        locate(path(tmp_path), SPEC)
+
+
+def test_a_report_holding_a_name_that_is_not_utf8_serialises_readably() -> None:
+    """A surrogate-escaped name anywhere in the report (a root the user gave, a tool's path)
+    comes out of ``--format json`` as ``\\xe9``, not a PydanticSerializationError."""
+    from datetime import UTC, datetime
+
+    from grader.report.model import Report, RubricInfo, SubmissionInfo
+
+    report = Report(
+        score=1,
+        max_score=1,
+        status="graded",
+        rubric=RubricInfo(id="r", title="t", sha256="0" * 64),
+        submission=SubmissionInfo(root="work/caf\udce9", files=("b\udcffad.py", "ok.py")),
+        criteria=(),
+        tools={},
+        sandbox={},
+        grader_version="0",
+        graded_at=datetime(2026, 1, 1, tzinfo=UTC),
+        duration=0.0,
+    )
+    document = json.loads(report.to_json())
+    assert document["submission"]["root"] == "work/caf\\xe9"
+    assert document["submission"]["files"] == ["b\\xffad.py", "ok.py"]
+    assert next(iter(document)) == "schema"

@@ -6,12 +6,31 @@ fields may be added in a minor change, never renamed or removed.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import PydanticSerializationError
 
 REPORT_SCHEMA = "grader.report/v1"
+
+
+def readable(text: str) -> str:
+    """``text`` with any byte that was not UTF-8 (a lone surrogate, from ``surrogateescape``)
+    written as ``\\xe9``, so that a file name a student's system made can be shown and
+    serialised; valid text is returned as it is."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    else:
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that was never a byte: written as \udxxx
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
 
 Severity = Literal["error", "warning", "info"]
 Outcome = Literal["passed", "failed", "error", "skipped"]
@@ -156,5 +175,24 @@ class Report(_Result):
         return any(criterion.status == "tool_error" for criterion in self.criteria)
 
     def to_json(self) -> str:
-        """The versioned JSON document, with ``schema`` first."""
-        return self.model_dump_json(by_alias=True, indent=2)
+        """The versioned JSON document, with ``schema`` first; a name that is not UTF-8 (which
+        JSON cannot hold) is written readably, its stray bytes as ``\\xe9``."""
+        try:
+            return self.model_dump_json(by_alias=True, indent=2)
+        except PydanticSerializationError:
+            return json.dumps(
+                _readable_strings(self.model_dump(mode="json", by_alias=True)),
+                indent=2,
+                ensure_ascii=False,
+            )
+
+
+def _readable_strings(value: Any) -> Any:
+    """``value`` (plain JSON data) with every string, key or value, made ``readable``."""
+    if isinstance(value, str):
+        return readable(value)
+    if isinstance(value, dict):
+        return {readable(key): _readable_strings(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_readable_strings(item) for item in value]
+    return value

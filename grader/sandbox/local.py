@@ -45,7 +45,19 @@ for name, value in limits.items():
 os.execvp(sys.argv[2], sys.argv[2:])
 """
 
-_IGNORED = shutil.ignore_patterns(*NOT_COPIED, "*.pyc")
+_IGNORED_NAMES = shutil.ignore_patterns(*NOT_COPIED, "*.pyc")
+
+
+def _ignored(folder: str, names: list[str]) -> set[str]:
+    """The caches, and whatever is not a folder, a regular file or a link: copying a FIFO would
+    fail (or block), and the submission's check has already reported it as skipped."""
+    kept = (stat.S_ISDIR, stat.S_ISREG, stat.S_ISLNK)
+    special = {
+        name
+        for name in names
+        if not any(is_kind(Path(folder, name).lstat().st_mode) for is_kind in kept)
+    }
+    return set(_IGNORED_NAMES(folder, names)) | special
 
 
 class LocalSandbox:
@@ -60,7 +72,7 @@ class LocalSandbox:
         root = Path(tempfile.mkdtemp(prefix="grader-"))
         try:
             try:
-                shutil.copytree(submission, root / "submission", symlinks=True, ignore=_IGNORED)
+                shutil.copytree(submission, root / "submission", symlinks=True, ignore=_ignored)
             except (OSError, shutil.Error) as exc:
                 raise SandboxError(f"cannot copy the submission into the sandbox: {exc}") from exc
             for folder in ("grader", "out", "home", "tmp"):
@@ -190,7 +202,7 @@ class LocalWorkspace:
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             if source.is_dir():
-                shutil.copytree(source, target, ignore=_IGNORED, dirs_exist_ok=True)
+                shutil.copytree(source, target, ignore=_ignored, dirs_exist_ok=True)
             else:
                 shutil.copy2(source, target)
         except (OSError, shutil.Error) as exc:
