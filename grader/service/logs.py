@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -23,7 +24,9 @@ MAX_VALUE = 4000
 """Characters kept of any one string in a log line (a traceback's last frames fit)."""
 
 
-def cap_values(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def cap_values(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     """Cut every string value of a log line to ``MAX_VALUE`` characters, saying how long it was."""
     for key, value in event_dict.items():
         if isinstance(value, str) and len(value) > MAX_VALUE:
