@@ -52,7 +52,7 @@ QUADRATIC_MARGIN = 2.0
 """How far past the ``call_timeout`` a quadratic submission's call must be, so it is caught
 even when it is somewhat faster than the model assumes."""
 MAX_SIZES = 6
-"""The most sizes proposed: the ladder is thinned to this many, smallest and largest kept."""
+"""The most sizes proposed: a longer ladder is thinned (every second size, or third...)."""
 PROBE_REPEAT = 3
 """Calls per side and size while climbing the ladder; the best counts."""
 PROBE_CALL_LIMIT = 30.0
@@ -184,11 +184,11 @@ def _measured(timings: Sequence[Timing]) -> list[tuple[int, float]]:
 
 
 def _thin(indices: range) -> list[int]:
-    """At most ``MAX_SIZES`` of the indices, evenly spread, the first and the last kept."""
-    if len(indices) <= MAX_SIZES:
-        return list(indices)
-    step = (len(indices) - 1) / (MAX_SIZES - 1)
-    return sorted({indices[round(k * step)] for k in range(MAX_SIZES)})
+    """At most ``MAX_SIZES`` of the indices, evenly stepped down from the last; the first kept
+    (a smaller step at the bottom when the span does not divide)."""
+    step = math.ceil((len(indices) - 1) / (MAX_SIZES - 1)) if len(indices) > MAX_SIZES else 1
+    kept = list(range(indices[-1], indices[0] - 1, -step))[::-1]
+    return kept if kept[0] == indices[0] else [indices[0], *kept]
 
 
 def _proposal(

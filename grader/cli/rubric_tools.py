@@ -28,17 +28,17 @@ def _fail(message: str, code: int) -> typer.Exit:
 
 def _criterion(loaded: LoadedRubric, wanted: str | None) -> BenchmarkCriterion:
     """The benchmark criterion named, or the rubric's only one."""
-    benchmarks = [c for c in loaded.rubric.criteria if isinstance(c, BenchmarkCriterion)]
-    ids = ", ".join(c.id for c in benchmarks) or "none"
-    chosen = [c for c in benchmarks if wanted is None or c.id == wanted]
+    benchmarks = {c.id: c for c in loaded.rubric.criteria if isinstance(c, BenchmarkCriterion)}
+    ids = ", ".join(benchmarks) or "none"
     if wanted is None and len(benchmarks) > 1:
         raise _fail(
             f"{loaded.path} has several benchmarks ({ids}): pick one with --criterion", EXIT_INPUT
         )
-    if not chosen:
+    chosen = benchmarks.get(wanted) if wanted else next(iter(benchmarks.values()), None)
+    if chosen is None:
         what = f"no benchmark criterion {wanted!r}" if wanted else "no benchmark criterion"
         raise _fail(f"{loaded.path} has {what} (benchmarks: {ids})", EXIT_INPUT)
-    return chosen[0]
+    return chosen
 
 
 def _show(timing: Timing) -> None:
