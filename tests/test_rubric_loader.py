@@ -199,3 +199,354 @@ def test_every_schema_field_has_a_description() -> None:
         if "description" not in spec
     ]
     assert missing == []
+
+
+# The doors hold (issue 12): whatever a rubric file holds, loading it ends in a RubricError that
+# names the file, the line and column, the field and what is wrong, quickly and in little memory.
+
+LATE = "late: {{due: {due}, penalty_per_day: 5, max_days: 1}}\n"
+
+
+def one_problem(path: Path) -> str:
+    found = problems(path)
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("content", "where", "expected"),
+    [
+        (GOOD.replace("Demo", "De\x01mo"), ":2:10: ", "control character U+0001"),
+        (GOOD + "# a comment \x00\n", ":5:13: ", "control character U+0000 (NUL)"),
+        (GOOD.replace("Demo", "Demo\x7f"), ":2:12: ", "control character U+007F (DEL)"),
+        (GOOD.replace("Demo", "\x1b[31mDemo"), ":2:8: ", "control character U+001B (ESC)"),
+        (GOOD.replace("Demo", '"De\\emo"'), ":2:8: ", "control character U+001B (ESC) in a value"),
+        (
+            GOOD.replace("style", '"st\\0yle"'),
+            ":4:10: ",
+            "control character U+0000 (NUL) in a value",
+        ),
+    ],
+)
+def test_control_characters_are_refused_at_their_line_and_column(
+    tmp_path: Path, content: str, where: str, expected: str
+) -> None:
+    """A control character in a value or a comment, raw or as an escape, is located, not a
+    traceback from PyYAML's reader."""
+    path = write(tmp_path, content)
+    message = one_problem(path)
+    assert message.startswith(f"{path}{where}") and expected in message, message
+
+
+@pytest.mark.parametrize(
+    ("due", "expected"),
+    [
+        ("2026-02-30T23:59:00Z", "day value is outside expected range"),
+        ("2026-13-01T23:59:00Z", "month value is outside expected range"),
+        ("2026-12-01T24:00:00Z", "valid datetime"),
+        ("2026-12-01", "timezone"),
+    ],
+)
+def test_impossible_due_dates_are_named_at_late_due(
+    tmp_path: Path, due: str, expected: str
+) -> None:
+    """YAML does not read timestamps: pydantic does, and names the field of a date that cannot be."""
+    path = write(tmp_path, GOOD + LATE.format(due=due))
+    message = one_problem(path)
+    assert message.startswith(f"{path}:5:13: late.due: ") and expected in message, message
+
+
+@pytest.mark.parametrize(
+    "value", ["!!int x", "!!float abc", "!!str 10", "!!binary aGk=", "!python/none ''", "! 10"]
+)
+def test_explicit_tags_are_refused(tmp_path: Path, value: str) -> None:
+    """A rubric needs no YAML tags; each one is refused where it is written."""
+    path = write(tmp_path, GOOD.replace("points: 10", f"points: {value}"))
+    message = one_problem(path)
+    assert message.startswith(f"{path}:4:37: explicit tags"), message
+    path = write(tmp_path, GOOD + LATE.format(due="!!timestamp garbage"))
+    assert one_problem(path).startswith(f"{path}:5:13: explicit tags")
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("id: " + "[" * 500 + "]" * 500 + "\n", "nested more than 32 levels deep"),
+        ("id: " + "{a: " * 500 + "}" * 500 + "\n", "nested more than 32 levels deep"),
+        ("id:\n" + "- " * 1500 + "x\n", "nested more than 32 levels deep"),
+        (GOOD.replace("title: Demo", "title: &a [*a]"), "anchors and aliases"),
+        (GOOD.replace("points: 10", "points: &p 10") + "late: *p\n", "anchors and aliases"),
+    ],
+)
+def test_deep_nesting_and_aliases_are_refused(tmp_path: Path, content: str, expected: str) -> None:
+    """Nesting past the cap and any anchor or alias stop the composer at their line, before any
+    recursion: no RecursionError."""
+    path = write(tmp_path, content)
+    message = one_problem(path)
+    assert message.startswith(f"{path}:") and expected in message, message
+
+
+def test_billion_laughs_is_refused_at_once(tmp_path: Path) -> None:
+    """Eight levels of aliases (a second of YAML that never ended) are refused at the first anchor."""
+    import time
+
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"a{n}: &a{n} [{','.join([f'*a{n - 1}'] * 9)}]" for n in range(1, 9)]
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    started = time.perf_counter()
+    message = one_problem(path)
+    assert time.perf_counter() - started < 1
+    assert message.startswith(f"{path}:1:5: anchors and aliases")
+
+
+def test_too_many_values_and_too_long_numbers_are_refused(tmp_path: Path) -> None:
+    """A document of more than MAX_NODES values, or a number Python's int() would refuse, is a
+    problem at its line."""
+    from grader.rubric.loader import MAX_NODES
+
+    path = write(tmp_path, GOOD + "x: [" + "1," * MAX_NODES + "]\n")
+    assert "more than 20,000 values" in one_problem(path)
+    path = write(tmp_path, GOOD.replace("points: 10", "points: " + "9" * 5000))
+    assert one_problem(path) == f"{path}:4:37: a number of 5,000 characters (at most 1000)"
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    """A FIFO is opened without blocking and refused: it is not a regular file."""
+    import os
+
+    fifo = tmp_path / "rubric.yaml"
+    os.mkfifo(fifo)
+    assert problems(fifo) == [
+        f"{fifo}: is not a regular file (a pipe, a device or a socket); give the YAML file"
+    ]
+
+
+def test_a_device_and_a_file_over_the_cap_are_refused(tmp_path: Path) -> None:
+    """/dev/zero is not read at all, and a file over MAX_FILE_BYTES only up to the cap."""
+    from grader.rubric.loader import MAX_FILE_BYTES
+
+    assert "is not a regular file" in problems(Path("/dev/zero"))[0]
+    path = write(tmp_path, GOOD + "#" * MAX_FILE_BYTES + "\n")
+    assert problems(path) == [f"{path}: is larger than 1,024 KiB: this is not a rubric"]
+
+
+def test_a_ten_megabyte_rubric_of_criteria_is_refused_by_size_and_count(tmp_path: Path) -> None:
+    """258,460 criteria (10 MB) stop at the byte cap; 101 small ones at the criteria cap."""
+    many = "".join(f"  - {{id: s{n}, kind: lint, points: 1}}\n" for n in range(258_460))
+    path = write(tmp_path, "id: d\ntitle: D\ncriteria:\n" + many)
+    assert "is larger than 1,024 KiB" in one_problem(path)
+    few = "".join(f"  - {{id: s{n}, kind: lint, points: 1}}\n" for n in range(101))
+    path = write(tmp_path, "id: d\ntitle: D\ncriteria:\n" + few)
+    assert one_problem(path).startswith(
+        f"{path}:4:3: criteria: Tuple should have at most 100 items"
+    )
+
+
+def test_a_file_name_too_long_is_named(tmp_path: Path) -> None:
+    """A 300-character file name is an OSError named in the problem, from the path and from the
+    folder the CLI was given."""
+    from grader.rubric.bands import rubric_file
+
+    path = tmp_path / ("r" * 300 + ".yaml")
+    assert problems(rubric_file(path)) == [f"{path}: cannot read: File name too long"]
+    named = write(
+        tmp_path,
+        GOOD.replace("kind: lint, points: 10", f"kind: tests, points: 1, tests: {'t' * 300}"),
+    )
+    assert "criteria[0].tests: tests 'ttt" in one_problem(named)
+    assert "cannot be read: File name too long" in one_problem(named)
+
+
+@pytest.mark.parametrize(
+    ("criterion", "field"),
+    [
+        ("{id: q, kind: test_quality, points: 1, faults: /}", "faults"),
+        ("{id: q, kind: test_quality, points: 1, reference: ../..}", "reference"),
+        ("{id: t, kind: tests, points: 1, tests: /etc}", "tests"),
+        ("{id: t, kind: tests, points: 1, tests: ../../../etc}", "tests"),
+        (
+            '{id: b, kind: benchmark, points: 1, call: "m:f", inputs: "../../x.py:f", sizes: [1], max_ratio: 2}',
+            "inputs",
+        ),
+    ],
+)
+def test_rubric_paths_must_stay_inside_the_rubric_folder(
+    tmp_path: Path, criterion: str, field: str
+) -> None:
+    """An absolute path or one through `..` is refused at its field, and nothing outside is read
+    (`faults: /` walked the whole disk)."""
+    (tmp_path / "reference").mkdir()
+    path = write(tmp_path, f"id: d\ntitle: D\ncriteria:\n  - {criterion}\n")
+    found = [line for line in problems(path) if f"criteria[0].{field}:" in line]
+    assert len(found) == 1 and "must be inside the rubric folder" in found[0], found
+    assert found[0].startswith(f"{path}:4:")
+
+
+def test_a_symbolic_link_out_of_the_rubric_folder_is_refused(tmp_path: Path) -> None:
+    """A path inside the folder that is a link to elsewhere is refused too."""
+    folder = tmp_path / "rubric"
+    folder.mkdir()
+    (folder / "tests").symlink_to("/etc")
+    path = write(
+        folder, GOOD.replace("kind: lint, points: 10", "kind: tests, points: 1, tests: tests")
+    )
+    assert "leads out of the rubric folder" in one_problem(path)
+
+
+@pytest.mark.parametrize(
+    ("submission", "expected"),
+    [
+        ("{required: ['/']}", "submission.required[0]: '/' is absolute"),
+        ("{required: ['..']}", "submission.required[0]: '..' leaves its folder"),
+        ("{required: [a/../../b.py]}", "submission.required[0]: 'a/../../b.py' leaves its folder"),
+        ("{root: /home}", "submission.root: '/home' is absolute"),
+        ("{root: ../other}", "submission.root: '../other' leaves its folder"),
+    ],
+)
+def test_submission_paths_stay_inside_the_submission_root(
+    tmp_path: Path, submission: str, expected: str
+) -> None:
+    """`submission.required` and `root` are relative, without `..`."""
+    path = write(tmp_path, GOOD + f"submission: {submission}\n")
+    message = one_problem(path)
+    assert message.startswith(f"{path}:5:") and expected in message, message
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            GOOD.replace("points: 10", "points: .inf"),
+            "criteria[0].points: Input should be a finite number",
+        ),
+        (
+            GOOD.replace("points: 10", "points: .nan"),
+            "criteria[0].points: Input should be a finite number",
+        ),
+        (
+            GOOD.replace("points: 10", "points: 1e308"),
+            "criteria[0].points: Input should be less than or equal to 10000",
+        ),
+        (
+            GOOD + "limits: {timeout: 1" + "0" * 100 + "}\n",
+            "limits.timeout: Input should be less than or equal to 86400",
+        ),
+        (
+            GOOD + "limits: {memory: 99999999PiB}\n",
+            "limits.memory: 107,374,181,326,258,176MiB is more than the most allowed, 1TiB",
+        ),
+        (
+            GOOD + "limits: {disk: 2TiB}\n",
+            "limits.disk: 2,097,152MiB is more than the most allowed, 1TiB",
+        ),
+        (
+            GOOD + "limits: {pids: 1000000}\n",
+            "limits.pids: Input should be less than or equal to 100000",
+        ),
+        (
+            GOOD.replace("points: 10", "points: 10, per_violation: 1e300"),
+            "criteria[0].per_violation: Input should be less than or equal to 10000",
+        ),
+    ],
+)
+def test_numbers_have_sane_upper_bounds(tmp_path: Path, content: str, expected: str) -> None:
+    """Infinite, enormous and absurd numbers are refused with the bound named."""
+    path = write(tmp_path, content)
+    message = one_problem(path)
+    assert expected in message and message.startswith(f"{path}:"), message
+
+
+@pytest.mark.parametrize(
+    ("memory", "expected"),
+    [
+        ("512MB", "'512MB' is in decimal units (488.3MiB); write binary units, e.g. 512MiB"),
+        ("1GB", "'1GB' is in decimal units (953.7MiB); write binary units, e.g. 1GiB"),
+        ("64k", "'64k' is in decimal units (0.1MiB); write binary units, e.g. 64KiB"),
+    ],
+)
+def test_decimal_memory_units_are_refused_asking_for_binary_ones(
+    tmp_path: Path, memory: str, expected: str
+) -> None:
+    """`512MB` is not silently 512,000,000 bytes: the error shows it in MiB and asks for MiB/GiB."""
+    path = write(tmp_path, GOOD + f"limits: {{memory: {memory}}}\n")
+    assert (
+        one_problem(path)
+        == f"{path}:5:18: limits.memory: {expected} (KiB, MiB, GiB, TiB: powers of 1024)"
+    )
+
+
+def test_binary_memory_units_and_plain_bytes_are_accepted(tmp_path: Path) -> None:
+    """`512MiB`, `1.5GiB` and a number of bytes mean what they say."""
+    path = write(tmp_path, GOOD + "limits: {memory: 1.5GiB, disk: 268435456}\n")
+    limits = load_rubric(path).rubric.limits
+    assert (limits.memory, limits.disk) == (1536 * 1024**2, 256 * 1024**2)
+
+
+BENCH = """\
+import random
+from itertools import count as counter
+
+def make_input(size):
+    return (list(range(size)),)
+
+same = lambda a, b: a == b
+"""
+
+
+@pytest.mark.parametrize(
+    ("calls", "field", "expected"),
+    [
+        (
+            'inputs: "bench.py:make_inputs"',
+            "inputs",
+            "bench.py defines no 'make_inputs' at its top level; did you mean 'make_input'?",
+        ),
+        (
+            'inputs: "bench.py:make_input", compare: "bench.py:equal"',
+            "compare",
+            "bench.py defines no 'equal' at its top level",
+        ),
+        ('inputs: "broken.py:make_input"', "inputs", "broken.py does not parse (line 1: "),
+    ],
+)
+def test_a_benchmark_function_that_does_not_exist_is_refused_at_its_field(
+    tmp_path: Path, calls: str, field: str, expected: str
+) -> None:
+    """`rubric validate` parses the benchmark's files (never imports them) and names the missing
+    function at the field, instead of an exit 3 at grade time."""
+    (tmp_path / "reference").mkdir()
+    (tmp_path / "bench.py").write_text(BENCH, encoding="utf-8")
+    (tmp_path / "broken.py").write_text("def make_input(:\n", encoding="utf-8")
+    path = write(
+        tmp_path,
+        f'id: d\ntitle: D\ncriteria:\n  - {{id: b, kind: benchmark, points: 1, call: "m:f", {calls}, sizes: [1], max_ratio: 2}}\n',
+    )
+    message = one_problem(path)
+    assert message.startswith(f"{path}:4:") and f"criteria[0].{field}: " in message, message
+    assert expected in message, message
+
+
+def test_a_benchmark_function_bound_any_way_at_the_top_level_is_found(tmp_path: Path) -> None:
+    """A def, an assignment or an import all define the name the rubric gives."""
+    (tmp_path / "reference").mkdir()
+    (tmp_path / "bench.py").write_text(BENCH, encoding="utf-8")
+    for calls in (
+        'inputs: "bench.py:make_input", compare: "bench.py:same"',
+        'inputs: "bench.py:counter"',
+    ):
+        path = write(
+            tmp_path,
+            f'id: d\ntitle: D\ncriteria:\n  - {{id: b, kind: benchmark, points: 1, call: "m:f", {calls}, sizes: [1], max_ratio: 2}}\n',
+        )
+        load_rubric(path)
+
+
+def test_problems_past_the_cap_are_counted_not_listed(tmp_path: Path) -> None:
+    """Thousands of invalid values give MAX_PROBLEMS explained problems and a count of the rest."""
+    from grader.rubric.loader import MAX_PROBLEMS
+
+    bad = "".join(f"  - {{id: s{n}, kind: lint, points: -1}}\n" for n in range(100))
+    path = write(tmp_path, "id: d\ntitle: D\ncriteria:\n" + bad)
+    found = problems(path)
+    assert len(found) == MAX_PROBLEMS + 1
+    assert found[-1] == f"{path}: and 50 more problems"

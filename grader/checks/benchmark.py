@@ -17,7 +17,7 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import ByteSize, Field, PositiveInt, model_validator
+from pydantic import Field, PositiveInt, model_validator
 
 from grader.checks.base import (
     ISOLATED_PYTHON,
@@ -33,7 +33,7 @@ from grader.checks.kind import CheckKind
 from grader.errors import ToolOutputError
 from grader.report.model import CriterionResult
 from grader.report.wording import format_number
-from grader.rubric.model import CriterionBase, NamedPath
+from grader.rubric.model import Bytes, CriterionBase, NamedPath
 from grader.scoring import Points
 
 Growth = Literal["constant", "linear", "nlogn", "quadratic", "cubic"]
@@ -73,17 +73,17 @@ class BenchmarkCriterion(CriterionBase):
     """The function to measure, as `module:function`, imported from the submission and from the reference."""
     inputs: FileCall
     """`file.py:function` in the rubric folder: `function(size)` returns the positional arguments of one call (a tuple)."""
-    sizes: tuple[PositiveInt, ...] = Field(min_length=1)
+    sizes: tuple[Annotated[PositiveInt, Field(le=10**9)], ...] = Field(min_length=1, max_length=50)
     """Input sizes, ascending; the ratio and the memory are judged at the largest, growth across all (3 or more)."""
     repeat: PositiveInt = Field(default=5, le=50)
     """Timed calls per size and side; the best (fastest) counts."""
-    max_ratio: float | None = Field(default=None, gt=0)
+    max_ratio: float | None = Field(default=None, gt=0, le=1e6)
     """Most the student's best time may be, as a multiple of the reference's, at the largest size."""
-    max_memory: ByteSize | None = None
+    max_memory: Bytes | None = None
     """Most memory one call may allocate at its peak (tracemalloc), at the largest size, e.g. `32MiB`."""
     growth: Growth | None = None
     """Worst growth of time with size allowed: `constant`, `linear`, `nlogn`, `quadratic` or `cubic`."""
-    call_timeout: float = Field(default=10.0, gt=0)
+    call_timeout: float = Field(default=10.0, gt=0, le=3_600)
     """Seconds one call of the student's function may take; a slower call scores 0."""
     compare: FileCall | None = None
     """`file.py:function` in the rubric folder: `function(student_result, reference_result)` is true when they agree; default `==`."""
@@ -120,9 +120,14 @@ class BenchmarkCriterion(CriterionBase):
         return tuple(dict.fromkeys(call_file(call) for call in calls))
 
     def named_paths(self) -> tuple[NamedPath, ...]:
-        """The reference, and the files of the input generator and of the comparison."""
+        """The reference, and the files of the input generator and of the comparison, which must
+        define the functions named."""
         calls = (("inputs", self.inputs), ("compare", self.compare))
-        files = (NamedPath(field, call_file(call), "file") for field, call in calls if call)
+        files = (
+            NamedPath(field, call_file(call), "file", defines=call.rpartition(":")[2])
+            for field, call in calls
+            if call
+        )
         return (NamedPath("reference", self.reference, "folder"), *files)
 
 

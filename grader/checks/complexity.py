@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from pydantic import Field, NonNegativeFloat
+from pydantic import Field
 
 from grader.checks.base import (
     CheckContext,
@@ -24,7 +24,7 @@ from grader.checks.kind import CheckKind
 from grader.errors import ToolOutputError
 from grader.report.model import CriterionResult, Finding
 from grader.report.wording import plural
-from grader.rubric.model import StaticCriterion
+from grader.rubric.model import PointCount, StaticCriterion
 from grader.scoring import deduction
 
 Rank = Literal["A", "B", "C", "D", "E", "F"]
@@ -40,7 +40,7 @@ class ComplexityCriterion(StaticCriterion):
     """Worst cyclomatic-complexity rank allowed for any function (A best, F worst)."""
     min_maintainability: float | None = Field(default=None, ge=0, le=100)
     """Lowest maintainability index (0-100) allowed for any file; none by default."""
-    per_violation: NonNegativeFloat = 1.0
+    per_violation: PointCount = 1.0
     """Points deducted per function over `max_rank` and per file under `min_maintainability`."""
 
 

@@ -29,7 +29,7 @@ from grader.checks.base import (
 from grader.checks.kind import CheckKind
 from grader.errors import ToolOutputError
 from grader.report.model import CriterionResult, Finding
-from grader.rubric.model import CriterionBase
+from grader.rubric.model import CriterionBase, RelativePath
 from grader.scoring import Points, proportional
 
 
@@ -38,7 +38,7 @@ class CoverageCriterion(CriterionBase):
 
     kind: Literal["coverage"]
     """Run the student's tests under coverage.py."""
-    tests: str = "tests"
+    tests: RelativePath = "tests"
     """The student's test folder, relative to `root`."""
     min_percent: float = Field(default=80.0, gt=0, le=100)
     """Line coverage that earns full points; below it the points are proportional."""

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from pydantic import NonNegativeFloat
-
 from grader.checks.base import (
     CheckContext,
     checked_run,
@@ -20,7 +18,7 @@ from grader.checks.kind import CheckKind
 from grader.errors import ToolOutputError
 from grader.report.model import CriterionResult, Finding
 from grader.report.wording import plural
-from grader.rubric.model import StaticCriterion
+from grader.rubric.model import PointCount, StaticCriterion
 from grader.scoring import deduction
 
 
@@ -33,7 +31,7 @@ class LintCriterion(StaticCriterion):
     """Ruff rule codes or prefixes to enforce, e.g. `[E, F, B, UP]`."""
     ignore: tuple[str, ...] = ()
     """Ruff rule codes or prefixes to leave out."""
-    per_violation: NonNegativeFloat = 1.0
+    per_violation: PointCount = 1.0
     """Points deducted per violation (the score never goes below 0)."""
 
 

@@ -52,6 +52,9 @@ KINDS: tuple[CheckKind[Any], ...] = (
 )
 """Every kind of check, in the order of the schema's union and of the docs table."""
 
+MAX_CRITERIA = 100
+"""Most criteria in one rubric; a shipped rubric has 6 to 9."""
+
 DOCS_HEADER = "| kind | tool | fields (default) | score |\n| --- | --- | --- | --- |"
 
 
@@ -80,8 +83,8 @@ class Rubric(RubricModel):
     """Where the submission is and what it must contain."""
     limits: Limits = Limits()
     """Resource limits for the student's code."""
-    criteria: tuple[Criterion, ...] = Field(min_length=1)
-    """What is graded, in the order it is reported."""
+    criteria: tuple[Criterion, ...] = Field(min_length=1, max_length=MAX_CRITERIA)
+    """What is graded, in the order it is reported (at most 100 criteria)."""
     late: LatePolicy | None = None
     """Late policy; none means no penalty."""
 
@@ -141,7 +144,10 @@ class CheckRegistry:
             "Rubric",
             __base__=Rubric,
             __doc__=Rubric.__doc__,
-            criteria=(criteria, Field(min_length=1, description=description)),
+            criteria=(
+                criteria,
+                Field(min_length=1, max_length=MAX_CRITERIA, description=description),
+            ),
         )
 
     def kind_of(self, criterion: CriterionBase) -> CheckKind[Any]:

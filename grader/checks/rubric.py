@@ -5,6 +5,11 @@ errors explained), every path a criterion names must be in the rubric's folder,
 and each criterion checks the files it reads (a ``test_quality`` criterion's
 faults must apply to the reference). Both are asked of the criterion, so no kind
 is special here.
+
+A named path must stay inside the rubric folder: relative, without ``..``, and
+still inside once symbolic links are resolved (``faults: /`` would otherwise walk
+the disk). A criterion whose paths are wrong is not asked about its files. A
+Python file that must define a name is parsed, never imported.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from grader.checks.registry import REGISTRY, CheckRegistry, Rubric
 from grader.errors import RubricError, RubricProblem
 from grader.rubric.faults import fault_folders
 from grader.rubric.loader import PositionIndex, load_model, problem_at
-from grader.rubric.model import PathKind
+from grader.rubric.model import NamedPath, PathKind
+from grader.rubric.pyfile import missing_definition
 
 
 @dataclass(frozen=True)
@@ -45,9 +51,10 @@ class LoadedRubric:
 def load_rubric(path: Path, registry: CheckRegistry = REGISTRY) -> LoadedRubric:
     """Read, parse and validate a rubric file, raising ``RubricError`` with every problem."""
     rubric, raw, index = load_model(path, registry.rubric)
-    problems = _missing_files(path, index, rubric)
-    for criterion in rubric.criteria:
-        problems += criterion.rubric_problems(path.parent)
+    problems = []
+    for number, criterion in enumerate(rubric.criteria):
+        found = _path_problems(path, index, number, criterion.named_paths())
+        problems += found or criterion.rubric_problems(path.parent)
     if problems:
         raise RubricError(problems)
     return LoadedRubric(
@@ -58,23 +65,38 @@ def load_rubric(path: Path, registry: CheckRegistry = REGISTRY) -> LoadedRubric:
     )
 
 
-def _missing_files(path: Path, index: PositionIndex, rubric: Rubric) -> list[RubricProblem]:
-    """Paths the rubric names that are not in its folder, each at its line in the file."""
+def _path_problems(
+    path: Path, index: PositionIndex, number: int, named_paths: tuple[NamedPath, ...]
+) -> list[RubricProblem]:
+    """A criterion's paths that are not in the rubric's folder, each at its line in the file."""
     problems = []
-    for number, criterion in enumerate(rubric.criteria):
-        for named in criterion.named_paths():
-            target = path.parent / named.path
-            message = _path_problem(target, named.must_be)
-            if message:
-                problems.append(
-                    problem_at(
-                        path,
-                        index,
-                        ("criteria", number, named.field),
-                        f"{named.field} {named.path!r}: {message} (looked for {target})",
-                    )
+    for named in named_paths:
+        target = path.parent / named.path
+        try:
+            message = _outside(path.parent, named.path) or _path_problem(target, named.must_be)
+            if message is None and named.defines is not None:
+                message = missing_definition(target, named.defines)
+        except (OSError, ValueError) as exc:  # a name too long, a NUL byte
+            message = f"cannot be read: {getattr(exc, 'strerror', None) or exc}"
+        if message:
+            problems.append(
+                problem_at(
+                    path,
+                    index,
+                    ("criteria", number, named.field),
+                    f"{named.field} {named.path!r}: {message} (looked for {target})",
                 )
+            )
     return problems
+
+
+def _outside(folder: Path, relative: str) -> str | None:
+    """Why ``relative`` leaves ``folder`` (absolute, ``..``, or a link out of it), or None."""
+    if Path(relative).is_absolute() or ".." in Path(relative).parts:
+        return "must be inside the rubric folder: give a path relative to it, without `..`"
+    if not (folder / relative).resolve().is_relative_to(folder.resolve()):
+        return "leads out of the rubric folder (through a symbolic link)"
+    return None
 
 
 def _path_problem(target: Path, want: PathKind) -> str | None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from pydantic import NonNegativeFloat
-
 from grader.checks.base import (
     CheckContext,
     checked_run,
@@ -20,7 +18,7 @@ from grader.checks.kind import CheckKind
 from grader.errors import ToolOutputError
 from grader.report.model import CriterionResult, Finding
 from grader.report.wording import plural
-from grader.rubric.model import StaticCriterion
+from grader.rubric.model import PointCount, StaticCriterion
 from grader.scoring import threshold_findings
 
 Severity = Literal["low", "medium", "high"]
@@ -36,7 +34,7 @@ class SecurityCriterion(StaticCriterion):
     """Lowest severity that costs points; findings below it are shown as advice."""
     min_confidence: Severity = "low"
     """Lowest bandit confidence that costs points."""
-    per_finding: NonNegativeFloat | None = None
+    per_finding: PointCount | None = None
     """Points deducted per finding at or above the thresholds; default: all the points."""
     skip: tuple[str, ...] = ()
     """Bandit test ids to skip, e.g. `[B101]`."""

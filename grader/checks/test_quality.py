@@ -34,7 +34,7 @@ from grader.errors import RubricError, RubricProblem
 from grader.report.model import CriterionResult
 from grader.report.wording import format_number, plural
 from grader.rubric.faults import LoadedFault, load_faults
-from grader.rubric.model import CriterionBase, NamedPath
+from grader.rubric.model import CriterionBase, NamedPath, RelativePath
 from grader.sandbox.protocol import RunOutput
 from grader.scoring import Points
 
@@ -46,7 +46,7 @@ class TestQualityCriterion(CriterionBase):
 
     kind: Literal["test_quality"]
     """Run the student's tests against the reference and against faulty implementations."""
-    tests: str = "tests"
+    tests: RelativePath = "tests"
     """The student's test folder, relative to `root`."""
     faults: str = "faults"
     """Folder (relative to the rubric file) with one subfolder per faulty implementation: a `fault.yaml` of edits to the reference, and/or files laid over it."""

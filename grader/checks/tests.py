@@ -33,7 +33,14 @@ from grader.checks.kind import CheckKind
 from grader.errors import ToolOutputError
 from grader.report.model import CriterionResult, TestResult
 from grader.report.wording import plural
-from grader.rubric.model import CriterionBase, Limits, NamedPath, TestOverride, Visibility
+from grader.rubric.model import (
+    CriterionBase,
+    Limits,
+    NamedPath,
+    RelativePath,
+    TestOverride,
+    Visibility,
+)
 from grader.sandbox.protocol import RunOutput
 from grader.scoring import WeightedOutcome, override_for, share_passed
 
@@ -51,7 +58,7 @@ class TestsCriterion(CriterionBase):
     """`visible`: names and messages shown; `hidden`: counts only; `after_due`: hidden until the due date."""
     per_test: dict[str, TestOverride] = Field(default_factory=dict)
     """Overrides by test-name glob (e.g. `"*lazy*": {weight: 2}`); the first matching glob wins."""
-    student_tests: str | None = None
+    student_tests: RelativePath | None = None
     """Also run the student's own tests from this folder under `root` and count them (off by default)."""
 
     def named_paths(self) -> tuple[NamedPath, ...]:

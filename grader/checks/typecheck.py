@@ -6,8 +6,6 @@ import json
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from pydantic import NonNegativeFloat
-
 from grader.checks.base import (
     CheckContext,
     WorkspaceFile,
@@ -22,7 +20,7 @@ from grader.checks.kind import CheckKind
 from grader.errors import ToolOutputError
 from grader.report.model import CriterionResult, Finding
 from grader.report.wording import plural
-from grader.rubric.model import StaticCriterion
+from grader.rubric.model import PointCount, StaticCriterion
 from grader.scoring import deduction
 
 
@@ -35,7 +33,7 @@ class TypesCriterion(StaticCriterion):
     """Run mypy in `--strict` mode."""
     ignore_missing_imports: bool = True
     """Ignore third-party packages that ship no type information."""
-    per_error: NonNegativeFloat = 1.0
+    per_error: PointCount = 1.0
     """Points deducted per mypy error (the score never goes below 0)."""
 
 

@@ -44,7 +44,11 @@ class Bands(RootModel[dict[str, Band]]):
 
 def rubric_file(path: Path) -> Path:
     """``rubrics/week01`` -> ``rubrics/week01/rubric.yaml``; a file is returned as is."""
-    return path / RUBRIC_FILE if path.is_dir() else path
+    try:
+        is_dir = path.is_dir()
+    except OSError:  # a name too long: loading the path itself reports it
+        return path
+    return path / RUBRIC_FILE if is_dir else path
 
 
 def load_bands(folder: Path) -> dict[str, Band]:
