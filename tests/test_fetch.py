@@ -627,3 +627,78 @@ def test_extract_refuses_what_is_not_a_tarball(tmp_path: Path, content: bytes, w
     archive.write_bytes(content)
     error = _refused(archive, tmp_path / "src", None, why)
     assert error.entry is None
+
+
+# --- names, depth and the gzip trailer: the archive's fault, never the platform's ----------
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        (f"{TOP}/" + "n" * 300 + ".py", "has a path component longer than 255 bytes"),
+        (f"{TOP}/" + "d/" * 50 + "x" * 200 + "/" + "y" * 1000, "has a path longer than 1024 bytes"),
+        (f"{TOP}/" + "p" * 100 * 1024, "has a path longer than 1024 bytes"),
+        (f"{TOP}/" + "d/" * 100 + "x.py", "is nested deeper than 64 folders"),
+    ],
+    ids=["300-char-component", "long-path", "100-KB-path", "deep-name"],
+)
+def test_extract_refuses_names_the_disk_would_refuse(tmp_path: Path, name: str, why: str) -> None:
+    """ENAMETOOLONG would be a retried HostError: the name is refused as the student's input."""
+    archive = _tarball(tmp_path / "a.tar.gz", _file(f"{TOP}/ok.py"), _file(name))
+    error = _refused(archive, tmp_path / "src", name[:200] + "...", why, max_bytes=10**6)
+    assert isinstance(error, InputError) and not isinstance(error, PlatformError)
+    assert not error.retried
+
+
+def test_extract_refuses_1700_nested_folders_and_leaves_nothing(tmp_path: Path) -> None:
+    """A few hundred bytes of archive nesting 1,700 folders: refused at the depth cap, no
+    RecursionError, no `.src.*.extracting` left behind."""
+    folders = [_entry(f"{TOP}/" + "a/" * depth, tarfile.DIRTYPE) for depth in range(1, 1701)]
+    archive = _tarball(tmp_path / "a.tar.gz", *folders, fmt=tarfile.GNU_FORMAT)
+    assert archive.stat().st_size < 64 * 1024
+    _refused(
+        archive,
+        tmp_path / "src",
+        f"{TOP}/" + "/".join(["a"] * 65),
+        "is nested deeper than 64 folders",
+        max_files=10_000,
+    )
+
+
+def test_the_scratch_clean_up_needs_no_recursion(tmp_path: Path) -> None:
+    """The clean-up removes a tree 1,100 folders deep (shutil.rmtree recurses once per level,
+    and Python stops at 1,000)."""
+    from grader.service.fetch.extract import _remove_tree
+
+    scratch = tmp_path / ".src.x.extracting"
+    folder = scratch
+    for _ in range(1100):
+        folder = folder / "a"
+        folder.mkdir(parents=folder.parent == scratch)
+    (folder / "f.py").write_bytes(b"x")
+    (scratch / "link").symlink_to(tmp_path)
+    _remove_tree(scratch)
+    assert list(tmp_path.iterdir()) == []
+
+
+def _with_trailer(whole: bytes, crc_xor: int = 0, size_delta: int = 0) -> bytes:
+    """``whole`` (one gzip member) with its trailer's CRC32 or length changed."""
+    crc = int.from_bytes(whole[-8:-4], "little") ^ crc_xor
+    size = (int.from_bytes(whole[-4:], "little") + size_delta) % 2**32
+    return whole[:-8] + crc.to_bytes(4, "little") + size.to_bytes(4, "little")
+
+
+@pytest.mark.parametrize(
+    ("crc_xor", "size_delta", "why"),
+    [(1, 0, "CRC check failed"), (0, 1, "Incorrect length of data produced")],
+    ids=["crc", "length"],
+)
+def test_extract_checks_the_gzip_trailer(
+    tmp_path: Path, crc_xor: int, size_delta: int, why: str
+) -> None:
+    """A wrong CRC (or length) in the gzip trailer, past the tar's end, is refused and named."""
+    whole = _tarball(tmp_path / "whole.tar.gz", _file(f"{TOP}/a.py")).read_bytes()
+    (tmp_path / "whole.tar.gz").unlink()
+    archive = tmp_path / "a.tar.gz"
+    archive.write_bytes(_with_trailer(whole, crc_xor, size_delta))
+    _refused(archive, tmp_path / "src", f"{TOP}/a.py", f"not a valid tar.gz archive: {why}")

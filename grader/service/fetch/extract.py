@@ -13,6 +13,14 @@ Extraction decisions:
   them, so they carry nothing to grade.
 * Files are written ``0o644``, or ``0o755`` when the owner could execute them;
   folders ``0o755``. Set-user-ID, set-group-ID and sticky bits never survive.
+* Names are bounded: a path component longer than 255 bytes (what a file
+  system takes), a path longer than ``_MAX_PATH_BYTES`` or nested deeper than
+  ``_MAX_DEPTH`` folders is the archive's fault, refused by name, never the
+  disk's ``ENAMETOOLONG`` passed off as the platform failing (and retried).
+* The gzip stream is read to its end after the last entry, so that its
+  trailer (CRC and length) is checked: a corrupt archive is refused even when
+  the damage lies past the tar's end-of-archive marker.
+* The scratch folder is removed without recursion whatever an archive nests.
 * The archive is read as a stream (``tarfile`` mode ``r|``) over our own gzip
   reader rather than ``r|gz``, so that every decompressed byte, headers
   included, counts against a cap: ``tarfile`` reads a pax header or a GNU long
@@ -21,10 +29,10 @@ Extraction decisions:
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import logging
 import os
-import shutil
 import tarfile
 import tempfile
 import zlib
@@ -42,6 +50,12 @@ _HEADER_ALLOWANCE = 1024 * 1024
 _HEADER_ALLOWANCE_PER_ENTRY = 4096
 """The tar stream may exceed ``max_bytes`` by this much for headers, long names and padding."""
 _SHOWN_NAME_CHARS = 200
+_MAX_COMPONENT_BYTES = 255
+"""NAME_MAX of the usual file systems."""
+_MAX_PATH_BYTES = 1024
+"""An entry's whole name; well under PATH_MAX (4096) with the scratch folder in front."""
+_MAX_DEPTH = 64
+"""Folders an entry may be nested in; git repositories need a handful."""
 
 
 class _Corrupt(Exception):
@@ -122,10 +136,10 @@ def extract_tarball(
         scratch.chmod(0o755)
         scratch.replace(dest)
     except OSError as exc:
-        shutil.rmtree(scratch, ignore_errors=True)
+        _remove_tree(scratch)
         raise HostError(f"cannot extract {archive.name} into {dest}: {exc}") from exc
     except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
+        _remove_tree(scratch)
         raise
     return dest
 
@@ -149,18 +163,14 @@ class _Extractor:
         """Read the archive as a stream and extract its entries in order."""
         limit = self.max_bytes + _HEADER_ALLOWANCE + _HEADER_ALLOWANCE_PER_ENTRY * self.max_files
         try:
-            with (
-                archive.open("rb") as raw,
-                gzip.GzipFile(fileobj=raw, mode="rb") as compressed,
-                tarfile.open(
-                    fileobj=_CappedGzip(compressed, limit),
-                    mode="r|",
-                    encoding="utf-8",
-                    errors="surrogateescape",
-                ) as tar,
-            ):
-                for member in tar:
-                    self._entry(tar, member)
+            with archive.open("rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as compressed:
+                stream = _CappedGzip(compressed, limit)
+                with tarfile.open(
+                    fileobj=stream, mode="r|", encoding="utf-8", errors="surrogateescape"
+                ) as tar:
+                    for member in tar:
+                        self._entry(tar, member)
+                _drain(stream)  # so that gzip checks its trailer's CRC and length
         except _TooBig:
             raise _archive_error(
                 f"the archive unpacks to more than {limit} bytes", self.current, after=True
@@ -179,6 +189,7 @@ class _Extractor:
         if self.entries > self.max_files:
             self._refuse(member.name, f"more than {self.max_files} entries")
         _check_name(member.name, member.name)
+        _check_length(member.name)
         relative = self._relative(member)
         if relative is None:
             return
@@ -316,6 +327,48 @@ def _check_name(name: str, entry: str) -> None:
         name.encode("utf-8")
     except UnicodeEncodeError:
         raise _archive_error("has a name that is not valid UTF-8", entry) from None
+
+
+def _check_length(name: str) -> None:
+    """Refuse a name the file system would refuse (too long) or nested past ``_MAX_DEPTH``."""
+    encoded = name.encode("utf-8")
+    if len(encoded) > _MAX_PATH_BYTES:
+        raise _archive_error(f"has a path longer than {_MAX_PATH_BYTES} bytes", name)
+    parts = encoded.split(b"/")
+    if any(len(part) > _MAX_COMPONENT_BYTES for part in parts):
+        raise _archive_error(f"has a path component longer than {_MAX_COMPONENT_BYTES} bytes", name)
+    if len([part for part in parts if part not in (b"", b".")]) > _MAX_DEPTH + 1:
+        raise _archive_error(f"is nested deeper than {_MAX_DEPTH} folders", name)
+
+
+def _drain(stream: _CappedGzip) -> None:
+    """Read what is left of the decompressed stream (within its cap) to reach gzip's trailer."""
+    while stream.read(_CHUNK):
+        pass
+
+
+def _remove_tree(root: Path) -> None:
+    """Remove ``root`` and everything in it, without recursion and without following links;
+    what cannot be removed is left (the caller is already failing)."""
+    folders: list[Path] = []
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        folders.append(folder)
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(Path(entry.path))
+            else:
+                with contextlib.suppress(OSError):
+                    Path(entry.path).unlink()
+    for folder in reversed(folders):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def _safe_parts(name: str) -> tuple[str, ...]:
