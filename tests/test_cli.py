@@ -218,3 +218,43 @@ def test_a_tool_failure_exits_3_after_writing_the_report(
     [types] = [c for c in report["criteria"] if c["id"] == "types"]
     assert types["status"] == "tool_error"
     assert "INTERNAL ERROR" in types["summary"]
+
+
+# --- hostile paths at the command line ----------------------------------------------------
+
+
+def _grade_fails(args: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """Run `grader grade ARGS` (no sandbox is reached); expect exit 2 and return stderr."""
+    monkeypatch.setattr(cli, "_sandbox", lambda kind, settings: LocalSandbox(tmp_path))
+    result = CliRunner().invoke(cli.app, ["grade", *args, "-r", RUBRIC])
+    assert result.exit_code == 2, (result.exit_code, result.output, result.exception)
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    return result.stderr
+
+
+def test_an_empty_path_is_an_error_not_the_current_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`grader grade ''` exits 2: Path('') would silently grade the current folder."""
+    assert "the submission path is empty" in _grade_fails([""], monkeypatch, tmp_path)
+
+
+def test_a_path_component_too_long_exits_2_naming_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A 300-character component is OSError ENAMETOOLONG: a clear exit-2 message with the path."""
+    path = str(tmp_path / ("a" * 300) / "week01")
+    stderr = " ".join(_grade_fails([path], monkeypatch, tmp_path).split())
+    assert f"error: {path}: File name too long" in stderr
+
+
+@pytest.mark.parametrize(
+    "name", ["x[red]y[/red]z", "x[/]y", "file.yaml:100:1 :smile:", "[bold]b[/bold]"]
+)
+def test_rich_markup_in_a_path_is_printed_literally(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str
+) -> None:
+    """Paths are user text: `[red]` is not swallowed, `[/]` does not raise, `:100:` is no emoji."""
+    path = str(tmp_path / name / "missing")
+    stderr = _grade_fails([path], monkeypatch, tmp_path)
+    assert f"{path}: no such file or folder" in " ".join(stderr.split())

@@ -20,6 +20,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.text import Text
 
 from grader import __version__
 from grader.checks.registry import REGISTRY, rubric_json_schema
@@ -29,6 +30,7 @@ from grader.cli.rubric_tools import size_bench
 from grader.errors import InputError, PlatformError
 from grader.pipeline.grade import GradeOptions, grade_submission
 from grader.pipeline.prove import check_rubric
+from grader.report.model import readable
 from grader.report.render import render
 from grader.rubric.bands import rubric_file
 from grader.sandbox.local import LocalSandbox
@@ -61,8 +63,16 @@ class SandboxKind(StrEnum):
     local = "local"
 
 
+def print_literal(text: str | Text) -> None:
+    """Print to stderr exactly as given. User text (paths, file names, rubric values) must never
+    go through rich's markup or emoji codes: ``[red]`` would vanish, ``[/]`` raise, ``:100:``
+    become an emoji."""
+    shown = text if isinstance(text, Text) else Text(text)
+    err.print(shown, markup=False, emoji=False, highlight=False, soft_wrap=True)
+
+
 def _fail(message: str, code: int) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    print_literal(Text.assemble(("error:", "bold red"), " ", message))
     return typer.Exit(code)
 
 
@@ -111,7 +121,14 @@ def _submitted_at(value: str | None) -> datetime | None:
 @app.command()
 @app.command()
 def grade(
-    path: Annotated[Path, typer.Argument(help="The student's repository or assignment folder.")],
+    path: Annotated[
+        str,
+        typer.Argument(
+            help="The student's repository or assignment folder.",
+            metavar="PATH",
+            show_default=False,
+        ),
+    ],
     rubric: Annotated[
         Path, typer.Option("--rubric", "-r", help="The rubric file (or its folder).")
     ],
@@ -145,13 +162,15 @@ def grade(
     ] = False,
 ) -> None:
     """Grade a submission and print the report (exit 0 whatever the score)."""
+    if not path:  # kept a string until here: Path("") would be ".", grading this folder unasked
+        raise _fail("the submission path is empty; give a folder (. for this one)", EXIT_INPUT)
     settings = _settings()
     options = GradeOptions(
         submitted_at=_submitted_at(submitted_at), show_hidden=show_hidden, workers=settings.workers
     )
     try:
         loaded = load_rubric(rubric_file(rubric))
-        report = grade_submission(path, loaded, _sandbox(sandbox, settings), options)
+        report = grade_submission(Path(path), loaded, _sandbox(sandbox, settings), options)
     except InputError as exc:
         raise _fail(str(exc), EXIT_INPUT) from None
     except PlatformError as exc:
@@ -165,13 +184,14 @@ def grade(
     _emit(render(report, fmt.value, color=color), out)
     for criterion in report.criteria:
         if criterion.status == "tool_error":
-            err.print(f"error: {criterion.id}: {criterion.summary}", markup=False)
+            print_literal(f"error: {criterion.id}: {criterion.summary}")
     if report.platform_failed:
         raise typer.Exit(EXIT_PLATFORM)
 
 
 def _emit(text: str, out: Path | None) -> None:
     """Print the report, or write it to ``out``."""
+    text = readable(text)  # a file name that is not UTF-8 cannot be written as it is
     if out is None:
         sys.stdout.write(text)
         return
@@ -194,7 +214,7 @@ def validate(
             loaded = load_rubric(rubric_file(path))
         except InputError as exc:
             failed += 1
-            err.print(str(exc), markup=False, soft_wrap=True)
+            print_literal(str(exc))
             continue
         typer.echo(
             f"{loaded.path}: ok ({len(loaded.rubric.criteria)} criteria, {loaded.rubric.max_score:g} points)"
