@@ -550,3 +550,19 @@ def test_problems_past_the_cap_are_counted_not_listed(tmp_path: Path) -> None:
     found = problems(path)
     assert len(found) == MAX_PROBLEMS + 1
     assert found[-1] == f"{path}: and 50 more problems"
+
+
+@pytest.mark.parametrize("name", ["/", "/etc", "../other", "a/../../b", "x" * 300])
+def test_band_folders_stay_inside_the_rubric_folder(tmp_path: Path, name: str) -> None:
+    """`rubric check` grades each folder bands.yaml names: `/` or `..` is refused, not graded."""
+    from grader.rubric.bands import load_bands
+
+    (tmp_path / "reference").mkdir()
+    (tmp_path / "bands.yaml").write_text(
+        f"reference: {{min: 100, max: 100}}\n'{name}': {{min: 0, max: 50}}\n", encoding="utf-8"
+    )
+    with pytest.raises(RubricError) as caught:
+        load_bands(tmp_path)
+    [problem] = caught.value.problems
+    assert problem.field == name
+    assert "inside the rubric folder" in problem.message or "cannot be read" in problem.message

@@ -51,14 +51,29 @@ def rubric_file(path: Path) -> Path:
     return path / RUBRIC_FILE if is_dir else path
 
 
+def _folder_problem(folder: Path, name: str) -> str | None:
+    """Why ``name`` is not a folder inside the rubric folder (it is graded), or None."""
+    relative = Path(name)
+    if relative.is_absolute() or ".." in relative.parts:
+        return f"{name!r} must be a folder inside the rubric folder, without `..`"
+    try:
+        if not (folder / name).is_dir():
+            return f"folder {folder / name} does not exist"
+        if not (folder / name).resolve().is_relative_to(folder.resolve()):
+            return f"{name!r} leads out of the rubric folder (through a symbolic link)"
+    except (OSError, ValueError) as exc:
+        return f"{name!r} cannot be read: {getattr(exc, 'strerror', None) or exc}"
+    return None
+
+
 def load_bands(folder: Path) -> dict[str, Band]:
     """The bands of a rubric folder; the reference must be there and must demand 100%."""
     path = folder / BANDS_FILE
     bands, _, _ = load_model(path, Bands)
     problems = [
-        RubricProblem(path, None, None, name, f"folder {folder / name} does not exist")
+        RubricProblem(path, None, None, name, message)
         for name in bands.root
-        if not (folder / name).is_dir()
+        if (message := _folder_problem(folder, name)) is not None
     ]
     reference = bands.root.get("reference")
     if reference is None or reference.min < 100:
