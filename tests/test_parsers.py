@@ -13,11 +13,19 @@ from grader.checks.coverage import _ranges, parse_coverage
 from grader.checks.junit import JUnitCase, count_tests, display_name, parse_junit
 from grader.checks.lint import parse_ruff
 from grader.checks.security import SecurityCriterion, parse_bandit
-from grader.checks.tests import TestsCriterion, graded_tests
+from grader.checks.tests import (
+    TestsCriterion,
+    brief_message,
+    graded_tests,
+    redact,
+    runaway,
+    untrusted_summary,
+)
 from grader.checks.typecheck import parse_blocking, parse_mypy
 from grader.errors import ToolOutputError
 from grader.report.model import Finding, TestResult
-from grader.rubric.model import Visibility
+from grader.rubric.model import Limits, Visibility
+from grader.sandbox.protocol import RunOutput
 from grader.scoring import WeightedOutcome, share_passed
 
 GOLDEN = Path(__file__).parent / "golden" / "tools"
@@ -633,6 +641,113 @@ def test_per_test_visibility_overrides_the_criterion() -> None:
     """A ``per_test`` visibility hides only the tests it matches."""
     reported, _ = graded("messy", criterion(per_test={"*skip*": {"visibility": "hidden"}}))
     assert {t.name for t in reported if t.hidden} == {"test_records.py::test_skipped"}
+
+
+def test_names_is_the_default_visibility() -> None:
+    """A rubric that says nothing shows names and one line, not the tests' source."""
+    assert criterion().visibility == "names"
+
+
+def test_names_shows_each_name_and_one_line_never_the_source() -> None:
+    """At ``names`` a failing test keeps its name and the first line of its failure; the
+    assertion's source and pytest's comparison of the values (the expected one) are withheld."""
+    crit = criterion(visibility="names")
+    reported, _ = graded("messy", crit)
+    shown = {t.name: t for t in redact(reported, crit, hidden_now=True)}
+    late = shown["test_records.py::test_first_late_attempt_keeps_grade"]
+    assert late.message == "AssertionError: late penalty must not apply on the first attempt"
+    assert not late.hidden
+    raised = shown["test_records.py::test_add_record_raises"]
+    assert raised.message == "TypeError: list indices must be integers or slices, not str"
+    for test in shown.values():
+        assert "\n" not in (test.message or "")
+        assert "def test_" not in (test.message or "")
+        assert "'A'" not in (test.message or "")
+    visible = {t.name: t for t in redact(reported, criterion(visibility="visible"), True)}
+    assert "assert got ==" in (visible[late.name].message or "")
+
+
+@pytest.mark.parametrize(
+    ("message", "brief"),
+    [
+        (
+            "assert 2 == 3\n +  where 2 = f(1)",
+            "AssertionError (an assertion failed; the values compared are not shown)",
+        ),
+        ("AssertionError: f adds one\nassert 2 == 3", "AssertionError: f adds one"),
+        (
+            "collection failure\nImportError while importing test module\nModuleNotFoundError: No module named 'records'",
+            "ModuleNotFoundError: No module named 'records'",
+        ),
+        ("KeyError: " + "k" * 500, "KeyError: " + "k" * 190 + "..."),
+        (None, None),
+    ],
+    ids=["bare-assert", "assert-message", "collection", "long", "none"],
+)
+def test_brief_message_is_one_line_without_the_compared_values(
+    message: str | None, brief: str | None
+) -> None:
+    """``names`` shows the exception and its message, cut to one line of 200 characters."""
+    assert brief_message(message) == brief
+
+
+def test_per_test_names_and_hidden_mix_with_visible() -> None:
+    """``per_test`` may ask for ``names`` under a visible criterion, and hidden under names."""
+    crit = criterion(
+        visibility="visible",
+        per_test={"*late*": {"visibility": "names"}, "*skip*": {"visibility": "hidden"}},
+    )
+    reported, _ = graded("messy", crit)
+    shown = redact(reported, crit, hidden_now=True)
+    by_name = {t.name: t.message for t in shown}
+    assert by_name["test_records.py::test_first_late_attempt_keeps_grade"] == (
+        "AssertionError: late penalty must not apply on the first attempt"
+    )
+    assert "hidden test 1" in by_name
+    assert 'records["first"]' in (by_name["test_records.py::test_add_record_raises"] or "")
+
+
+RECURSION_MESSAGE = (
+    "RecursionError: maximum recursion depth exceeded\n"
+    "tests-t/test_work.py:5: in test_work\n    work()\n"
+    "solution.py:14: in down\n    return sum(map(down, [depth + 1]))\n"
+    "solution.py:14: in down\n    return sum(map(down, [depth + 1]))\n"
+    "solution.py:14: in down\n    return sum(map(down, [depth + 1]))\n"
+    "E   RecursionError: maximum recursion depth exceeded"
+)
+LIMITS = Limits()
+
+
+def recursed() -> list[JUnitCase]:
+    return [
+        JUnitCase("tests-t.test_work", "test_double", "passed", None, 0.1),
+        JUnitCase("tests-t.test_work", "test_work", "failed", RECURSION_MESSAGE, 2.0),
+    ]
+
+
+def test_recursion_into_the_memory_limit_is_named_not_called_forged() -> None:
+    """A session the memory limit stopped says so, suspects recursion and names the function,
+    its file and the test: not the wording for a forged report."""
+    run = RunOutput(exit_code=None, stdout="", stderr="", duration=9.0, oom_killed=True, signal=9)
+    summary = untrusted_summary(run, recursed(), _session("tests-t"), "some failed")
+    assert "cannot be trusted" not in summary and "nothing is counted" not in summary
+    assert "memory limit" in summary and "unbounded recursion" in summary
+    assert "down() (solution.py), reached from test_work.py::test_work" in summary
+
+
+def test_recursion_names_no_hidden_test_and_forgery_keeps_its_words() -> None:
+    """With test names withheld only the student's function is named; a report that disagrees
+    with a step that ended by itself is still suspected of forgery."""
+    assert runaway(recursed(), None) == " in down() (solution.py)"
+    ended = RunOutput(exit_code=0, stdout="", stderr="", duration=1.0)
+    forged = untrusted_summary(ended, recursed(), _session("tests-t"), "some failed")
+    assert "cannot be trusted" in forged
+
+
+def _session(prefix: str | None):  # type: ignore[no-untyped-def]
+    from grader.checks.tests import _Stopped
+
+    return _Stopped("the tests", LIMITS, prefix)
 
 
 @pytest.mark.parametrize(

@@ -223,7 +223,8 @@ def test_a_timeout_on_an_instruction_without_a_line_number_fails_only_its_test(
     folder = sample("reference")
     source = (folder / "records.py").read_text(encoding="utf-8")
     (folder / "records.py").write_text(source.replace("def top_n(", TIGHT_LOOP), encoding="utf-8")
-    report = grade(folder, loaded, sandbox)
+    # The whole traceback is the point here; week 1's students see names and one line.
+    report = grade(folder, loaded, sandbox, show_hidden=True)
     correctness = report.criteria[0]
     assert "cannot be trusted" not in correctness.summary
     assert correctness.verdict == "timeout"
@@ -240,7 +241,7 @@ def test_a_timeout_on_an_instruction_without_a_line_number_fails_only_its_test(
 
 def test_hidden_tests_withhold_names_and_messages(sandbox: LocalSandbox, tmp_path: Path) -> None:
     """With visibility hidden, students see outcomes only; instructors can ask for everything."""
-    loaded = week01_variant(tmp_path, "visibility: visible", "visibility: hidden")
+    loaded = week01_variant(tmp_path, "visibility: names", "visibility: hidden")
     partial = WEEK01 / "samples" / "partial"
     student = grade(partial, loaded, sandbox).criteria[0]
     failing = [test for test in student.tests if test.outcome != "passed"]

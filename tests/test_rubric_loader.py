@@ -77,7 +77,7 @@ def test_a_bad_enum_value_is_located_and_suggested(tmp_path: Path) -> None:
     [message] = problems(path)
     assert (
         message
-        == f"{path}:8:17: criteria[0].visibility: 'hiden' is not one of visible, hidden, after_due; did you mean 'hidden'?"
+        == f"{path}:8:17: criteria[0].visibility: 'hiden' is not one of visible, names, hidden, after_due; did you mean 'hidden'?"
     )
 
 

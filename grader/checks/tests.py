@@ -7,6 +7,8 @@ pytest configuration (``-c``), and fenced off from the student's
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,7 @@ from grader.checks.base import (
     first_line,
     pytest_options,
     result,
+    size_text,
     step_result,
     stopped_summary,
     verdict_note,
@@ -54,8 +57,8 @@ class TestsCriterion(CriterionBase):
     """Run pytest on the rubric's tests."""
     tests: str
     """Test file or folder, relative to the rubric file (must exist)."""
-    visibility: Visibility = "visible"
-    """`visible`: names and messages shown; `hidden`: counts only; `after_due`: hidden until the due date."""
+    visibility: Visibility = "names"
+    """`names`: each test's name and a one-line message, never its source or your output; `visible`: the whole failure, assertion source included; `hidden`: counts only; `after_due`: hidden until the due date, then visible."""
     per_test: dict[str, TestOverride] = Field(default_factory=dict)
     """Overrides by test-name glob (e.g. `"*lazy*": {weight: 2}`); the first matching glob wins."""
     student_tests: RelativePath | None = None
@@ -69,6 +72,8 @@ class TestsCriterion(CriterionBase):
 TEST_TIMEOUT = "from pytest-timeout"
 """How pytest-timeout ends the message of a test it stopped: `Failed: Timeout (>3.0s) from pytest-timeout.`"""
 MISSING_MESSAGE = "did not run: the test session ended before reaching it (counted as failed)"
+BRIEF_LIMIT = 200
+"""Characters of a failure's one line kept at visibility `names`."""
 PYTEST_EXIT_OK, PYTEST_EXIT_FAILED = 0, 1
 
 
@@ -109,10 +114,7 @@ def graded_tests(
         weight = override.weight if override else 1.0
         if case.collection_error:
             weight *= static_counts.get(name.split(" ", 1)[0], 1)
-        visibility: Visibility = (
-            override.visibility if override and override.visibility else criterion.visibility
-        )
-        hidden = visibility == "hidden" or (visibility == "after_due" and hidden_now)
+        hidden = test_visibility(name, criterion, hidden_now) == "hidden"
         reported.append(
             TestResult(
                 name=name,
@@ -125,6 +127,34 @@ def graded_tests(
         )
         outcomes.append(WeightedOutcome(name=name, weight=weight, passed=case.outcome == "passed"))
     return reported, outcomes
+
+
+def test_visibility(
+    name: str, criterion: TestsCriterion, hidden_now: bool
+) -> Literal["visible", "names", "hidden"]:
+    """What a student sees of one hidden test: all of it, its name and one line, or its outcome."""
+    override = override_for(name, criterion.per_test)
+    visibility = override.visibility if override and override.visibility else criterion.visibility
+    if visibility == "after_due":
+        return "hidden" if hidden_now else "visible"
+    return visibility
+
+
+def brief_message(message: str | None) -> str | None:
+    """A failure in one line, for visibility `names`: the exception and its message, or the
+    instructor's assertion message; never the test's source, pytest's comparison of the values
+    (``assert 41 == 42``, which shows the expected one) or what the code printed."""
+    if not message:
+        return message
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    if not lines:
+        return None
+    line = lines[0]
+    if line == "collection failure":  # the test file could not import the code: its last E line
+        line = lines[-1] if len(lines) > 1 else line
+    if line.startswith("assert ") or line == "AssertionError":
+        line = "AssertionError (an assertion failed; the values compared are not shown)"
+    return line[:BRIEF_LIMIT] + ("..." if len(line) > BRIEF_LIMIT else "")
 
 
 def _static_tests(tests_path: Path) -> dict[str, list[str]]:
@@ -185,7 +215,13 @@ class _Session:
 
 
 def _pytest_cases(
-    ctx: CheckContext, argv: tuple[str, ...], junit: str, what: str, *, quote: bool = True
+    ctx: CheckContext,
+    argv: tuple[str, ...],
+    junit: str,
+    what: str,
+    *,
+    quote: bool = True,
+    prefix: str | None = "",
 ) -> _Session:
     """Run one pytest session on the student's code and read its JUnit report.
 
@@ -193,7 +229,8 @@ def _pytest_cases(
     written it; a report that is missing, unreadable, empty, or whose outcome
     disagrees with pytest's exit code (e.g. an ``os._exit(0)`` after failures)
     cannot be trusted and scores nothing. ``quote=False`` keeps the step's
-    output out of the summary: the student's code could print the hidden tests.
+    output out of the summary: the student's code could print the hidden tests. ``prefix`` is
+    the folder the tests' names are shown relative to, None when no name may be shown.
     """
     run = ctx.workspace.run(ctx.command(*argv, student_code=True, env=PYTEST_ENV, outputs=(junit,)))
     said = f": {first_line(run)}" if quote else ""
@@ -207,13 +244,71 @@ def _pytest_cases(
             tool_fault=False,
             verdict=verdict,
         )
-    return _Session(_trusted_cases(xml, run, what, said, verdict), run)
+    session = _Stopped(what, ctx.limits, prefix)
+    return _Session(_trusted_cases(xml, run, session, said, verdict), run)
+
+
+@dataclass(frozen=True)
+class _Stopped:
+    """What a summary may say about a session whose step the sandbox stopped."""
+
+    what: str
+    limits: Limits
+    prefix: str | None
+    """The folder test names are shown relative to; None: no test may be named."""
+
+
+RUNAWAY_SIGNS = ("RecursionError", "MemoryError", "maximum recursion depth", "Recursion detected")
+"""What a failure's message says when a test recursed without end or ate the memory."""
+FRAME = re.compile(r"^\s*([\w./-]+\.py):\d+: in (\w+)", re.MULTILINE)
+"""A frame of pytest's short traceback: ``records.py:14: in down``."""
+
+
+def runaway(cases: Iterable[JUnitCase], prefix: str | None) -> str:
+    """`` in down() (records.py), reached from test_x.py::test_y`` for the first test whose failure
+    shows a recursion or an exhausted memory (the frame that repeats most), else ``""``."""
+    for case in cases:
+        message = case.message or ""
+        if case.outcome == "passed" or not any(sign in message for sign in RUNAWAY_SIGNS):
+            continue
+        frames = Counter(FRAME.findall(message)).most_common(1)
+        place = (
+            f" in {frames[0][0][1]}() ({frames[0][0][0]})" if frames and frames[0][1] > 1 else ""
+        )
+        if prefix is None:
+            return place
+        test = display_name(case, prefix)
+        return f"{place}, reached from {test}" if place else f" in {test}"
+    return ""
+
+
+def untrusted_summary(run: RunOutput, cases: list[JUnitCase], session: _Stopped, claim: str) -> str:
+    """Why a report that disagrees with how pytest ended scores nothing. A step the sandbox
+    stopped (a limit, a signal) says which, and where the report shows it happening; only a
+    step that ended by itself is suspected of forging its report."""
+    what = session.what
+    stopped = stopped_summary(run, what, session.limits)
+    if stopped is None:
+        return (
+            f"{what} cannot be trusted: the report says {claim} but pytest ended with "
+            f"{run.verdict} (exit code {run.exit_code}); nothing is counted"
+        )
+    where = runaway(cases, session.prefix)
+    if run.verdict == "memory limit":
+        stopped = (
+            f"{what} reached the memory limit ({size_text(int(session.limits.memory))}), "
+            f"likely through unbounded recursion{where}"
+        )
+    else:
+        stopped += where
+    return f"{stopped}; pytest was stopped before finishing its report, so no test is counted"
 
 
 def _trusted_cases(
-    xml: bytes, run: RunOutput, what: str, said: str, verdict: str
+    xml: bytes, run: RunOutput, session: _Stopped, said: str, verdict: str
 ) -> list[JUnitCase]:
     """The report's cases, if the report is readable, not empty, and agrees with pytest's exit code."""
+    what = session.what
     try:
         cases = parse_junit(xml)
     except ToolOutputError:
@@ -232,8 +327,7 @@ def _trusted_cases(
     if run.exit_code != (PYTEST_EXIT_OK if all_passed else PYTEST_EXIT_FAILED):
         claim = "all passed" if all_passed else "some failed"
         raise _StepFailed(
-            f"{what} cannot be trusted: the report says {claim} but pytest ended with "
-            f"{run.verdict} (exit code {run.exit_code}); nothing is counted",
+            untrusted_summary(run, cases, session, claim),
             tool_fault=False,
             verdict=verdict,
         )
@@ -251,7 +345,16 @@ def _hidden_cases(
         try:
             argv = tests_command(criterion, test_dir, junit, ctx.limits.test_timeout)
             quote = criterion.visibility == "visible" and not criterion.per_test
-            return _pytest_cases(ctx, argv, junit, "the tests", quote=quote)
+            named = ctx.show_hidden or (
+                criterion.visibility in ("visible", "names")
+                and not any(
+                    o.visibility not in (None, "visible", "names")
+                    for o in criterion.per_test.values()
+                )
+            )
+            return _pytest_cases(
+                ctx, argv, junit, "the tests", quote=quote, prefix=folder if named else None
+            )
         finally:
             ctx.workspace.remove(test_dir)
 
@@ -282,13 +385,16 @@ def _grade_sessions(criterion: TestsCriterion, ctx: CheckContext) -> _Graded:
     session = _hidden_cases(criterion, ctx, source, folder)
     static = _static_tests(source)
     cases = session.cases + missing_tests(static, session.cases, folder)
+    hidden_now = late is None or ctx.now < late.due
     tests, outcomes = graded_tests(
         cases,
         criterion,
         prefix=folder,
         static_counts={file: max(len(ids), 1) for file, ids in static.items()},
-        hidden_now=late is None or ctx.now < late.due,
+        hidden_now=hidden_now,
     )
+    if not ctx.show_hidden:  # the student's own tests, added below, are theirs to read in full
+        tests = redact(tests, criterion, hidden_now)
     graded = _Graded(tests, outcomes, cases, [session.run])
     if criterion.student_tests:
         junit = f"out/junit-{criterion.id}-student.xml"
@@ -324,7 +430,7 @@ def run_tests(criterion: TestsCriterion, ctx: CheckContext) -> CriterionResult:
         graded = _grade_sessions(criterion, ctx)
     except _StepFailed as exc:
         return failed(criterion, exc.summary, tool_fault=exc.tool_fault, verdict=exc.verdict)
-    tests = graded.tests if ctx.show_hidden else _redact(graded.tests)
+    tests = graded.tests
     points = share_passed(criterion.points, graded.outcomes)
     passed = sum(1 for test in tests if test.outcome == "passed")
     metrics = {"passed": float(passed), "total": float(len(tests))}
@@ -336,14 +442,20 @@ def run_tests(criterion: TestsCriterion, ctx: CheckContext) -> CriterionResult:
     return result(criterion, points, summary + note, tests=tests, metrics=metrics, verdict=verdict)
 
 
-def _redact(tests: list[TestResult]) -> list[TestResult]:
-    """Hidden tests keep their outcome; their names and messages are withheld."""
+def redact(
+    tests: list[TestResult], criterion: TestsCriterion, hidden_now: bool
+) -> list[TestResult]:
+    """What a student may see of the hidden tests: a hidden test keeps only its outcome, a test
+    at `names` its name and a one-line message (``brief_message``), a visible one everything."""
     redacted: list[TestResult] = []
     number = 0
     for test in tests:
-        if test.hidden:
+        level = test_visibility(test.name, criterion, hidden_now)
+        if level == "hidden":
             number += 1
             test = test.model_copy(update={"name": f"hidden test {number}", "message": None})
+        elif level == "names":
+            test = test.model_copy(update={"message": brief_message(test.message)})
         redacted.append(test)
     return redacted
 
@@ -352,7 +464,7 @@ KIND = CheckKind(
     model=TestsCriterion,
     run=run_tests,
     tool="pytest on the hidden tests, read from JUnit XML",
-    fields="`tests` (required), `visibility` (`visible`), `per_test` ({}), `student_tests` (none)",
+    fields="`tests` (required), `visibility` (`names`), `per_test` ({}), `student_tests` (none)",
     score="`points` x weight of passing tests / weight of all tests",
     workspace_files=PYTEST_FILES,
 )

@@ -31,7 +31,7 @@ from pydantic import (
 
 from grader.errors import RubricProblem
 
-Visibility = Literal["visible", "hidden", "after_due"]
+Visibility = Literal["visible", "names", "hidden", "after_due"]
 
 CriterionId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 HttpLink = Annotated[str, Field(pattern=r"^https?://\S+$", max_length=2048)]
