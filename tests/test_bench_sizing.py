@@ -25,10 +25,12 @@ from grader.checks.bench_sizing import (
     LARGEST_TIME,
     QUADRATIC_MARGIN,
     SMALLEST_TIME,
+    BenchSource,
     Goals,
     Proposal,
     Timing,
     best_effort,
+    draft_criterion,
     next_size,
     propose,
     round_timeout,
@@ -39,6 +41,7 @@ from grader.checks.rubric import load_rubric
 from grader.cli import rubric_tools
 from grader.cli.commands import app
 from grader.errors import InputError
+from grader.rubric.model import Limits
 from grader.sandbox.local import LocalSandbox
 
 RUBRICS = Path(__file__).resolve().parent.parent / "rubrics"
@@ -227,7 +230,7 @@ def test_a_real_reference_is_timed_up_the_ladder(tmp_path: Path) -> None:
     assert isinstance(speed, BenchmarkCriterion)
     seen: list[Timing] = []
     timings, proposal = size_benchmark(
-        LocalSandbox(), loaded, speed, start=16000, progress=seen.append
+        LocalSandbox(), BenchSource.of(loaded), speed, start=16000, progress=seen.append
     )
     assert seen == timings and len(timings) >= 3
     assert all(t.seconds is not None and t.seconds > 0 for t in timings)
@@ -273,7 +276,7 @@ def test_a_reference_that_disagrees_with_itself_is_the_rubrics_problem(tmp_path:
     [speed] = loaded.rubric.criteria
     assert isinstance(speed, BenchmarkCriterion)
     with pytest.raises(InputError, match="deterministic"):
-        size_benchmark(LocalSandbox(), loaded, speed, start=1000)
+        size_benchmark(LocalSandbox(), BenchSource.of(loaded), speed, start=1000)
 
 
 def test_a_rubric_without_that_benchmark_exits_2(tmp_path: Path) -> None:
@@ -289,7 +292,7 @@ def test_week10s_reference_gets_a_bounding_proposal() -> None:
     """Week 10's sessionizer (n log n): sizes up to about 128,000 and a timeout of seconds, not 10."""
     loaded = load_rubric(RUBRICS / "week10-performance" / "rubric.yaml")
     [speed] = [c for c in loaded.rubric.criteria if isinstance(c, BenchmarkCriterion)]
-    _, proposal = size_benchmark(LocalSandbox(), loaded, speed)
+    _, proposal = size_benchmark(LocalSandbox(), BenchSource.of(loaded), speed)
     assert proposal is not None and proposal.bounded
     assert proposal.call_timeout < speed.call_timeout
     assert proposal.quadratic_seconds >= 2 * proposal.call_timeout
@@ -310,3 +313,64 @@ def test_a_long_ladder_is_thinned_evenly_from_the_top(
 ) -> None:
     """Seven doublings become steps of 4 from the largest size down, not an uneven pick."""
     assert bench_sizing._thin(range(first, last + 1)) == kept
+
+
+def test_a_benchmark_the_rubric_does_not_have_yet_can_be_sized(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--call`, `--inputs` (and `--compare`, `--reference`, `--max-ratio`) size a draft
+    criterion in a folder that has no rubric yet, under the default limits."""
+    small_rubric(tmp_path, "def make_input(size):\n    return (range(size),)\n")
+    (tmp_path / "rubric.yaml").unlink()
+    clock = [Timing(1000 * 2**k, 1e-6 * 1000 * 2**k) for k in range(9)]
+    seen: list[tuple[BenchSource, BenchmarkCriterion, int | None]] = []
+
+    def measured(
+        _sandbox: object,
+        source: BenchSource,
+        criterion: BenchmarkCriterion,
+        start: int | None,
+        **_kw: object,
+    ) -> object:
+        seen.append((source, criterion, start))
+        return clock, propose(clock, Goals.of(criterion, source.limits.timeout))
+
+    monkeypatch.setattr(rubric_tools, "size_benchmark", measured)
+    result = CliRunner().invoke(
+        app,
+        [
+            "rubric",
+            "size-bench",
+            str(tmp_path),
+            "--call",
+            "calc:total",
+            "--inputs",
+            "bench.py:make_input",
+            "--max-ratio",
+            "3",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    [(source, criterion, start)] = seen
+    assert (source.folder, source.limits.timeout) == (tmp_path, 120)
+    assert (criterion.call, criterion.inputs, criterion.max_ratio) == (
+        "calc:total",
+        "bench.py:make_input",
+        3.0,
+    )
+    assert start is None and criterion.sizes[0] // 16 == 1000
+    assert "call_timeout: 2.5" in result.output
+
+
+def test_a_draft_names_what_is_missing_or_malformed(tmp_path: Path) -> None:
+    """A draft's call must be module:function and its files must exist, named by option."""
+    source = BenchSource(tmp_path, Limits())
+    with pytest.raises(InputError, match="--call: String should match pattern"):
+        draft_criterion(source, "calc", "bench.py:make_input")
+    with pytest.raises(InputError, match=r"--reference: .* is not a folder"):
+        draft_criterion(source, "calc:total", "bench.py:make_input")
+    result = CliRunner().invoke(
+        app, ["rubric", "size-bench", str(tmp_path), "--call", "calc:total"]
+    )
+    assert result.exit_code == 2
+    assert "--call needs --inputs" in result.output

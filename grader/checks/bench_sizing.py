@@ -28,12 +28,16 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from grader.checks.base import ISOLATED_PYTHON
 from grader.checks.benchmark import RUNNER, SKIP_FACTOR, BenchmarkCriterion
 from grader.checks.rubric import LoadedRubric
 from grader.errors import InputError
+from grader.rubric.model import Limits
 from grader.sandbox.protocol import Command, Sandbox, Workspace
 
 SMALLEST_TIME = 0.005
@@ -331,9 +335,76 @@ def _probe(workspace: Workspace, criterion: BenchmarkCriterion, size: int) -> fl
     return _read_probe(json.loads(raw), size)
 
 
+@dataclass(frozen=True)
+class BenchSource:
+    """Where a benchmark's files are, and the limits its steps run under."""
+
+    folder: Path
+    """The rubric folder: the input generator's file and the reference are relative to it."""
+    limits: Limits
+
+    @classmethod
+    def of(cls, loaded: LoadedRubric) -> BenchSource:
+        """A loaded rubric's folder and limits."""
+        return cls(loaded.folder, loaded.rubric.limits)
+
+    def resolve(self, relative: str) -> Path:
+        """A path the benchmark names, on the host."""
+        return (self.folder / relative).resolve()
+
+
+def draft_criterion(
+    source: BenchSource,
+    call: str,
+    inputs: str,
+    *,
+    compare: str | None = None,
+    reference: str = "reference",
+    max_ratio: float | None = None,
+) -> BenchmarkCriterion:
+    """A benchmark criterion to size before the rubric has one; its files must exist.
+
+    Sizing reads only ``max_ratio`` of the measures; without it the draft asks for linear
+    growth, which a criterion needs to validate and which changes nothing here.
+    """
+    try:
+        criterion = BenchmarkCriterion.model_validate(
+            {
+                "id": "benchmark",
+                "kind": "benchmark",
+                "points": 1,
+                "call": call,
+                "inputs": inputs,
+                "compare": compare,
+                "reference": reference,
+                "sizes": [16_000, 32_000, 64_000],  # the ladder starts at 1,000 unless told
+                "max_ratio": max_ratio,
+                "growth": None if max_ratio else "linear",
+            }
+        )
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"--{error['loc'][0] if error['loc'] else 'call'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise InputError(problems.replace("--max_ratio", "--max-ratio")) from None
+    missing = [
+        f"--{named.field}: {source.folder / named.path} is not a {named.must_be}"
+        for named in criterion.named_paths()
+        if not _is(source.resolve(named.path), named.must_be)
+    ]
+    if missing:
+        raise InputError("; ".join(missing))
+    return criterion
+
+
+def _is(path: Path, kind: str) -> bool:
+    return path.is_dir() if kind == "folder" else path.is_file()
+
+
 def size_benchmark(
     sandbox: Sandbox,
-    loaded: LoadedRubric,
+    source: BenchSource,
     criterion: BenchmarkCriterion,
     start: int | None = None,
     progress: Callable[[Timing], None] = lambda _timing: None,
@@ -343,13 +414,13 @@ def size_benchmark(
     ``start`` defaults to the criterion's smallest size over 16, so the ladder can go below
     what the rubric has as well as above.
     """
-    goals = Goals.of(criterion, float(loaded.rubric.limits.timeout))
+    goals = Goals.of(criterion, float(source.limits.timeout))
     first = start if start is not None else max(1, criterion.sizes[0] // 16)
     timings: list[Timing] = []
-    with sandbox.open(loaded.resolve(criterion.reference), loaded.rubric.limits) as workspace:
+    with sandbox.open(source.resolve(criterion.reference), source.limits) as workspace:
         workspace.add_tree(RUNNER, f"grader/sizing/{RUNNER.name}")
         for name in criterion.rubric_files:
-            workspace.add_tree(loaded.resolve(name), f"grader/sizing/rubric/{name}")
+            workspace.add_tree(source.resolve(name), f"grader/sizing/rubric/{name}")
         while (size := next_size(timings, first, goals)) is not None:
             timing = Timing(size, _probe(workspace, criterion, size))
             timings.append(timing)

@@ -11,11 +11,19 @@ from typing import Annotated
 
 import typer
 
-from grader.checks.bench_sizing import Proposal, Timing, seconds_text, size_benchmark
+from grader.checks.bench_sizing import (
+    BenchSource,
+    Proposal,
+    Timing,
+    draft_criterion,
+    seconds_text,
+    size_benchmark,
+)
 from grader.checks.benchmark import BenchmarkCriterion
 from grader.checks.rubric import LoadedRubric, load_rubric
 from grader.errors import InputError, PlatformError
 from grader.rubric.bands import rubric_file
+from grader.rubric.model import Limits
 from grader.sandbox.local import LocalSandbox
 
 EXIT_INPUT, EXIT_PLATFORM = 2, 3
@@ -78,25 +86,79 @@ def _report(criterion: BenchmarkCriterion, proposal: Proposal) -> None:
     typer.echo(proposal.yaml(), nl=False)
 
 
+def _target(
+    rubric: Path, criterion: str | None, draft: dict[str, str | float | None]
+) -> tuple[BenchSource, BenchmarkCriterion]:
+    """The rubric's benchmark criterion, or a draft one from the options (``--call``)."""
+    if draft["call"] is None:
+        loaded = load_rubric(rubric_file(rubric))
+        return BenchSource.of(loaded), _criterion(loaded, criterion)
+    if draft["inputs"] is None:
+        raise _fail("--call needs --inputs (e.g. bench.py:make_input)", EXIT_INPUT)
+    folder = rubric if rubric.is_dir() else rubric.parent
+    source = BenchSource(folder, Limits())
+    chosen = draft_criterion(
+        source,
+        str(draft["call"]),
+        str(draft["inputs"]),
+        compare=None if draft["compare"] is None else str(draft["compare"]),
+        reference=str(draft["reference"]),
+        max_ratio=None if draft["max_ratio"] is None else float(draft["max_ratio"]),
+    )
+    return source, chosen
+
+
 def size_bench(
-    rubric: Annotated[Path, typer.Argument(help="The rubric file (or its folder).")],
+    rubric: Annotated[
+        Path,
+        typer.Argument(
+            help="The rubric file or folder (with --call: the folder of bench.py and reference/)."
+        ),
+    ],
     criterion: Annotated[
         str | None,
         typer.Option(help="The benchmark criterion's id (needed when the rubric has several)."),
     ] = None,
     start: Annotated[
         int | None,
-        typer.Option(min=1, help="The first size timed (default: the criterion's smallest / 16)."),
+        typer.Option(
+            min=1,
+            help="The first size timed (default: the criterion's smallest / 16, or 1,000 with --call).",
+        ),
+    ] = None,
+    call: Annotated[
+        str | None,
+        typer.Option(
+            help="Size a benchmark the rubric does not have yet: module:function of the reference."
+        ),
+    ] = None,
+    inputs: Annotated[
+        str | None, typer.Option(help="With --call: file.py:function making one call's arguments.")
+    ] = None,
+    compare: Annotated[
+        str | None, typer.Option(help="With --call: file.py:function comparing two results.")
+    ] = None,
+    reference: Annotated[
+        str, typer.Option(help="With --call: the reference's folder, relative to RUBRIC.")
+    ] = "reference",
+    max_ratio: Annotated[
+        float | None, typer.Option(help="With --call: the max_ratio the criterion will have.")
     ] = None,
 ) -> None:
     """Time the reference on doubling sizes and propose the benchmark's sizes, repeat and
     call_timeout, so that a quadratic submission is stopped by the timeout (runs the reference
     only, locally: it is your trusted code)."""
+    draft = {
+        "call": call,
+        "inputs": inputs,
+        "compare": compare,
+        "reference": reference,
+        "max_ratio": max_ratio,
+    }
     try:
-        loaded = load_rubric(rubric_file(rubric))
-        chosen = _criterion(loaded, criterion)
+        source, chosen = _target(rubric, criterion, draft)
         typer.echo(f"timing {chosen.call} from {chosen.reference}/ (best CPU time of a call):")
-        _, proposal = size_benchmark(LocalSandbox(), loaded, chosen, start, progress=_show)
+        _, proposal = size_benchmark(LocalSandbox(), source, chosen, start, progress=_show)
     except InputError as exc:
         raise _fail(str(exc), EXIT_INPUT) from None
     except PlatformError as exc:
