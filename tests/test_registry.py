@@ -257,3 +257,39 @@ def test_a_registered_toy_kind_appears_in_the_schema_and_docs() -> None:
     assert "ToyCriterion" in schema["$defs"]  # type: ignore[operator]
     assert "ToyCriterion" not in REGISTRY.json_schema()["$defs"]  # type: ignore[operator]
     assert "| `toy` | nothing | `marker` (toy.cfg) | all the points |" in TOYS.docs_table()
+
+
+def _numbers(spec: dict[str, object]) -> list[dict[str, object]]:
+    """The number and integer schemas in a property (through anyOf and array items)."""
+    found = [spec] if spec.get("type") in ("integer", "number") else []
+    for key in ("anyOf", "oneOf", "allOf"):
+        for sub in typing.cast(list[dict[str, object]], spec.get(key, [])):
+            found += _numbers(sub)
+    items = spec.get("items")
+    if spec.get("type") == "array" and isinstance(items, dict):
+        found += _numbers(items)
+    return found
+
+
+def test_every_number_a_rubric_can_give_has_an_upper_bound() -> None:
+    """Each kind's numeric fields are bounded (`points: 1e308`, `timeout: 10**100` were accepted);
+    byte sizes (a number or a `512MiB` text) are bounded by their validator, at 1TiB."""
+    schema = REGISTRY.json_schema()
+    definitions = [
+        ("Rubric", schema),
+        *typing.cast(dict[str, dict[str, object]], schema["$defs"]).items(),
+    ]
+    unbounded = [
+        f"{name}.{field}"
+        for name, definition in definitions
+        for field, spec in typing.cast(
+            dict[str, dict[str, object]], definition.get("properties", {})
+        ).items()
+        for number in _numbers(spec)
+        if "maximum" not in number and "exclusiveMaximum" not in number
+        if not any(
+            "pattern" in option
+            for option in typing.cast(list[dict[str, object]], spec.get("anyOf", []))
+        )
+    ]
+    assert unbounded == []
