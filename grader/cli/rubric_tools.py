@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from grader.checks.bench_sizing import (
+    MAX_SIZE,
     BenchSource,
     Proposal,
     Timing,
@@ -123,6 +124,7 @@ def size_bench(
         int | None,
         typer.Option(
             min=1,
+            max=MAX_SIZE,
             help="The first size timed (default: the criterion's smallest / 16, or 1,000 with --call).",
         ),
     ] = None,
