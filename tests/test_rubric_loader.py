@@ -566,3 +566,24 @@ def test_band_folders_stay_inside_the_rubric_folder(tmp_path: Path, name: str) -
     [problem] = caught.value.problems
     assert problem.field == name
     assert "inside the rubric folder" in problem.message or "cannot be read" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("limits", "expected"),
+    [
+        ("{memory: 0}", "limits.memory: must be at least 1 byte"),
+        ("{memory: 1KiB}", "limits.memory: 0.00MiB is less than the least allowed, 16MiB"),
+        ("{disk: 8MiB}", "limits.disk: 8.00MiB is less than the least allowed, 16MiB"),
+    ],
+)
+def test_a_sandbox_size_has_a_lower_bound(tmp_path: Path, limits: str, expected: str) -> None:
+    """`memory: 0` would mean no limit at all to Docker; a few KiB cannot start Python."""
+    path = write(tmp_path, GOOD + f"limits: {limits}\n")
+    message = one_problem(path)
+    assert message.startswith(f"{path}:5:") and message.endswith(expected), message
+
+
+def test_a_lone_surrogate_in_a_value_is_refused(tmp_path: Path) -> None:
+    """`"\\ud800"` is valid YAML but no output (terminal, JSON, SQLite) can encode it."""
+    path = write(tmp_path, GOOD.replace("Demo", '"\\ud800"'))
+    assert one_problem(path) == f"{path}:2:8: a lone surrogate U+D800 in a value: remove it"

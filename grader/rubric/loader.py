@@ -58,11 +58,12 @@ MAX_PROBLEMS = 50
 """Most problems explained at once; the rest are counted."""
 
 # What PyYAML's reader refuses in the text, and what a value may not hold after its escapes
-# ("\0", "\e"): C0 controls but tab and line breaks, DEL, C1 controls.
+# ("\0", "\e", "\ud800"): C0 controls but tab and line breaks, DEL, C1 controls, and lone
+# surrogates, which no output (a terminal, JSON, SQLite) can encode.
 _NOT_IN_TEXT = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
-_NOT_IN_VALUE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
+_NOT_IN_VALUE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff]")
 _UNREAD_TAGS = {
     "tag:yaml.org,2002:timestamp",  # left as text: pydantic names a bad date at its field
     "tag:yaml.org,2002:merge",  # `<<` is an unknown key, not a merge
@@ -119,7 +120,12 @@ class _BoundedLoader(yaml.SafeLoader):
         if isinstance(event, yaml.ScalarEvent):
             found = _NOT_IN_VALUE.search(event.value)
             if found:
-                return f"control character {_codepoint(found.group())} in a value: remove it"
+                what = (
+                    "a lone surrogate"
+                    if "\ud800" <= found.group() <= "\udfff"
+                    else "control character"
+                )
+                return f"{what} {_codepoint(found.group())} in a value: remove it"
         return None
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> int:

@@ -68,11 +68,23 @@ def _binary_units_only(value: object) -> object:
 def _at_most_one_tib(value: ByteSize) -> ByteSize:
     if value > MAX_BYTES:
         raise ValueError(f"{value / 1024**2:,.0f}MiB is more than the most allowed, 1TiB")
+    if value < 1:
+        raise ValueError("must be at least 1 byte")
     return value
 
 
+def _at_least_16_mib(value: ByteSize) -> ByteSize:
+    # 0 would mean "no limit" to Docker, and a few KiB cannot start an interpreter
+    if value < MIN_SANDBOX_BYTES:
+        raise ValueError(f"{value / 1024**2:,.2f}MiB is less than the least allowed, 16MiB")
+    return value
+
+
+MIN_SANDBOX_BYTES = 16 * 1024**2
 Bytes = Annotated[ByteSize, BeforeValidator(_binary_units_only), AfterValidator(_at_most_one_tib)]
 """A size in bytes, written in binary units (`512MiB`, `1GiB`, or a number of bytes), at most 1 TiB."""
+SandboxBytes = Annotated[Bytes, AfterValidator(_at_least_16_mib)]
+"""A sandbox's memory or disk: a size of at least 16 MiB."""
 
 MAX_PATH_CHARS = 1024
 
@@ -119,13 +131,13 @@ class Limits(RubricModel):
     """Wall-clock seconds for the whole grading run; the Docker sandbox is destroyed at this deadline."""
     test_timeout: PositiveInt = Field(default=10, le=3_600)
     """Seconds allowed for any single test before it fails with a timeout (at most an hour)."""
-    memory: Bytes = ByteSize(512 * 1024 * 1024)
+    memory: SandboxBytes = ByteSize(512 * 1024 * 1024)
     """Memory for the student's code, in binary units: e.g. `512MiB` or `1GiB` (at most 1TiB)."""
     cpus: float = Field(default=1.0, gt=0, le=64)
     """CPU cores the sandbox may use (enforced by container sandboxes)."""
     pids: PositiveInt = Field(default=128, le=100_000)
     """Processes and threads the sandbox may hold (enforced by container sandboxes)."""
-    disk: Bytes = ByteSize(256 * 1024 * 1024)
+    disk: SandboxBytes = ByteSize(256 * 1024 * 1024)
     """Writable space for the run, e.g. `256MiB`: the largest file, and the size of `/tmp` and of the work folder (container sandboxes)."""
 
 
