@@ -18,8 +18,12 @@ sizes, each double the last, and proposes:
 - ``repeat``: 5, or 3 once the largest reference call takes a quarter of a second.
 
 The proposal is a pure function of the timings (``propose``); ``next_size`` says which size to
-time next; ``size_benchmark`` does the timing, with the benchmark's own runner in a sandbox
-(the local one is fine: only the reference runs).
+time next (halving first while even the first size is slow, then doubling); ``size_benchmark``
+does the timing with the benchmark's own runner in a sandbox (the local one is fine: only the
+reference runs), the reference standing on both sides. So each size is timed exactly as in
+grading, two imports of the reference interleaved, and their results are compared as a
+student's would be: an input generator that is not deterministic, or results of two classes
+without a ``compare``, show here rather than at grading time.
 """
 
 from __future__ import annotations
