@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -65,14 +66,20 @@ CASES = {
 
 
 def grade(
-    submission: Path, *extra: str, rubric: Path = RUBRIC, fmt: str = "json"
+    submission: Path,
+    *extra: str,
+    rubric: Path = RUBRIC,
+    fmt: str = "json",
+    settings: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """`grader grade` as a subprocess, with secrets in its environment that must stay out."""
+    """`grader grade` as a subprocess, with secrets in its environment that must stay out
+    (and the ``GRADER_*`` ``settings`` given)."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", "/root"),
         "GITHUB_TOKEN": SECRET,
         "GITHUB_WEBHOOK_SECRET": SECRET,
+        **(settings or {}),
     }
     if "DOCKER_HOST" in os.environ:
         env["DOCKER_HOST"] = os.environ["DOCKER_HOST"]
@@ -184,4 +191,59 @@ def test_the_run_deadline_stops_everything(tmp_path: Path) -> None:
     assert report["criteria"][0]["verdict"] == "timeout"
     # The deadline (6 s) cut a step allowed 30 s: well under 30 s, whatever the host's load.
     assert report["duration"] < 10, f"took {report['duration']:.1f} s"
+    assert leftovers() == []
+
+
+def _rubric_with(tmp_path: Path, *criteria: dict[str, Any]) -> Path:
+    """The hostile rubric with ``criteria`` after its own, beside the hidden tests."""
+    rubric = yaml.safe_load(RUBRIC.read_text(encoding="utf-8"))
+    rubric["criteria"] += list(criteria)
+    (tmp_path / "rubric.yaml").write_text(yaml.safe_dump(rubric), encoding="utf-8")
+    shutil.copytree(HOSTILE / "tests", tmp_path / "tests")
+    return tmp_path / "rubric.yaml"
+
+
+def test_a_fork_bomb_at_import_spoils_no_tool_beside_it(tmp_path: Path) -> None:
+    """Importing the submission forks until the pids limit is full while grading tools run
+    beside the tests (two workers): the tests get `process limit`, every tool still grades,
+    and the CLI exits 0, not 3."""
+    rubric = _rubric_with(
+        tmp_path,
+        {"id": "types", "kind": "types", "points": 10},
+        {"id": "security", "kind": "security", "points": 10},
+        {"id": "errors", "kind": "lint", "points": 10, "select": ["E"]},
+        {"id": "complexity", "kind": "complexity", "points": 10},
+    )
+    done = grade(
+        HOSTILE / "submissions" / "fork_at_import",
+        rubric=rubric,
+        settings={"GRADER_WORKERS": "2"},
+    )
+    report = report_of(done)
+    correctness, *tools = report["criteria"]
+    assert correctness["verdict"] == "process limit", correctness["summary"]
+    assert "more than 64 processes" in correctness["summary"]
+    assert [(tool["id"], tool["status"]) for tool in tools] == [
+        (tool["id"], "graded") for tool in tools
+    ], [tool["summary"] for tool in tools]
+    assert leftovers() == []
+
+
+def test_code_that_hangs_at_import_costs_one_timeout(tmp_path: Path) -> None:
+    """A module that never finishes importing: the first step that imports it runs out of time,
+    the next is not run but scored 0 at once with the reason, and the lint is still graded."""
+    rubric = _rubric_with(
+        tmp_path,
+        {"id": "again", "kind": "tests", "points": 10, "tests": "tests/", "visibility": "hidden"},
+    )
+    done = grade(HOSTILE / "submissions" / "hang_at_import", rubric=rubric)
+    report = report_of(done)
+    first, style, again = report["criteria"]
+    assert first["verdict"] == again["verdict"] == "timeout", (first["summary"], again["summary"])
+    waited, skipped = sorted((first, again), key=lambda result: "not run" in result["summary"])
+    assert "ran out of time" in waited["summary"]
+    assert "not run: importing your code did not finish within 8 s" in skipped["summary"]
+    assert skipped["score"] == 0 and style["status"] == "graded"
+    # Two steps of 8 s each would take 16 s at least; one is the whole cost.
+    assert report["duration"] < 2 * LIMITS["timeout"], f"took {report['duration']:.1f} s"
     assert leftovers() == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from grader.errors import RunDeadlineExceeded, ToolOutputError
 from grader.report.model import CriterionResult, Finding, TestResult
+from grader.report.wording import plural
 from grader.rubric.model import CriterionBase, Limits, StaticCriterion
 from grader.sandbox.protocol import (
     OUTPUT_LIMIT,
@@ -20,7 +21,7 @@ from grader.sandbox.protocol import (
     StepDir,
     Workspace,
 )
-from grader.scoring import Points
+from grader.scoring import Points, unchecked_points
 from grader.submission import SubmissionFiles
 
 if TYPE_CHECKING:  # the loaded rubric's model is built from the registry, which imports every check
@@ -44,6 +45,8 @@ PYTEST_INI = "grader/pytest.ini"
 """The grader's pytest configuration in the workspace; the student's is never read."""
 PYTEST_PLUGIN = "grader_pytest_plugin"
 """The grader's pytest plugin (``-p``), see ``grader/harness/pytest_plugin.py``."""
+COLLECTED_FILE_ENV = "GRADER_COLLECTED_FILE"
+"""Where the plugin writes a file once pytest has collected, so imported, the code under test."""
 PYTEST_PLUGIN_SOURCE = Path(__file__).resolve().parent.parent / "harness" / "pytest_plugin.py"
 PYTEST_PLUGIN_FILE = f"grader/plugins/{PYTEST_PLUGIN}.py"
 """Where the workspace keeps it: the grader's ``pytest.ini`` puts ``grader/plugins`` on ``sys.path``."""
@@ -245,6 +248,66 @@ def result(
     )
 
 
+UNCHECKABLE = {
+    "missing-file": "missing",
+    "syntax-error": "a syntax error",
+    "not-utf8": "not UTF-8",
+    "unreadable": "unreadable",
+}
+"""Problems of the submission that keep a static tool from checking a file, and how to say so."""
+
+
+def unchecked_files(
+    criterion: StaticCriterion,
+    ctx: CheckContext,
+    files: Iterable[str],
+    findings: Iterable[Finding],
+    tool_codes: Collection[str],
+) -> list[Finding]:
+    """The files the criterion should have checked and could not: a required file that is
+    missing, or a selected file the submission's inspection or the tool itself (a finding with
+    one of ``tool_codes``) could not read or parse. One ``not-checked`` error each."""
+    selected = set(files)
+    reasons: dict[str, str] = {}
+    for problem in ctx.submission.problems:
+        wanted = (
+            bool(select_files(criterion, [problem.path]))
+            if problem.code == "missing-file"
+            else problem.path in selected
+        )
+        if problem.code in UNCHECKABLE and wanted:
+            reasons.setdefault(problem.path, UNCHECKABLE[problem.code])
+    for finding in findings:
+        if finding.code in tool_codes and finding.path in selected:
+            reasons.setdefault(finding.path, finding.message[:200])
+    return [
+        Finding(path=path, code="not-checked", severity="error", message=f"not checked: {reason}")
+        for path, reason in sorted(reasons.items())
+    ]
+
+
+def unchecked_result(
+    criterion: StaticCriterion,
+    unchecked: list[Finding],
+    findings: Iterable[Finding],
+    metrics: dict[str, float],
+) -> CriterionResult:
+    """0 points, graded: what could not be checked cannot earn points, whatever the other
+    files hold (a student cannot trade a broken or missing module for a clean helper)."""
+    named = ", ".join(
+        f"{finding.path} ({finding.message.removeprefix('not checked: ')})"
+        for finding in unchecked[:5]
+    )
+    more = f" and {len(unchecked) - 5} more" if len(unchecked) > 5 else ""
+    return result(
+        criterion,
+        unchecked_points(criterion.points, [finding.path for finding in unchecked]),
+        f"{plural(len(unchecked), 'file')} could not be checked: {named}{more}",
+        findings=[*unchecked, *findings],
+        metrics={**metrics, "unchecked_files": float(len(unchecked))},
+    )
+
+
 def failed(
     criterion: CriterionBase,
     summary: str,
@@ -281,6 +344,11 @@ def failed(
 def stopped_summary(run: RunOutput, what: str, limits: Limits) -> str | None:
     """A sentence for a step the sandbox stopped (its verdict), or None when it ended by itself."""
     verdict = run.verdict
+    if run.import_timed_out:
+        return (
+            f"{what} {_were(what)} not run: importing your code did not finish within "
+            f"{limits.timeout} s in an earlier step (timeout)"
+        )
     if run.supervisor_lost and verdict == "crashed (signal 9)":
         return (
             f"{what} killed the sandbox's supervisor ({verdict}), so no result can be "

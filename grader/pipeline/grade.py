@@ -7,21 +7,31 @@ scored result, and only the platform's failures raise.
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import json
 import logging
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from grader import __version__
-from grader.checks.base import CheckContext, failed
+from grader.checks.base import COLLECTED_FILE_ENV, PYTEST_PLUGIN, CheckContext, failed
 from grader.checks.registry import Criterion, run_check
 from grader.checks.rubric import LoadedRubric
-from grader.errors import GraderError, PlatformError, RunDeadlineExceeded, ToolOutputError
+from grader.errors import (
+    GraderError,
+    PlatformError,
+    RunDeadlineExceeded,
+    SandboxError,
+    ToolOutputError,
+)
 from grader.report.model import CriterionResult, LateInfo, Report, RubricInfo, SubmissionInfo
-from grader.sandbox.protocol import Command, Sandbox, Workspace
+from grader.sandbox.protocol import Command, RunOutput, Sandbox, Workspace
 from grader.scoring import apply_late_policy
 from grader.submission import SubmissionFiles, inspect, locate
 
@@ -64,7 +74,7 @@ def grade_submission(
             file.put(workspace)
         tools = tool_versions(workspace)
         ctx = CheckContext(
-            workspace=workspace,
+            workspace=ImportWatch(workspace),
             loaded=loaded,
             submission=submission,
             now=now,
@@ -110,6 +120,8 @@ def _guarded(criterion: Criterion, ctx: CheckContext) -> CriterionResult:
         return run_check(criterion, ctx)
     except ToolOutputError as exc:  # a tool's failure spoils its criterion, not the report
         return _crashed(criterion, exc)
+    except SandboxError as exc:  # so is a step the sandbox could not run: the report says which
+        return _crashed(criterion, exc)
     except GraderError:
         raise
     except RunDeadlineExceeded as exc:
@@ -124,6 +136,91 @@ def _crashed(criterion: Criterion, exc: Exception) -> CriterionResult:
         criterion,
         f"the grader failed while checking this: {type(exc).__name__}: {exc}",
         tool_fault=True,
+    )
+
+
+class ImportWatch:
+    """The workspace the checks see: once a step has shown that the submission cannot be
+    imported within a step's timeout, later steps of the submission's code are not run.
+
+    Hostile or broken code that hangs at import would otherwise cost the full timeout once per
+    step that imports it (the tests, then the coverage or the benchmark). A pytest step on the
+    submission is told, through the grader's plugin, to write a file once it has collected its
+    tests; when it runs out of time (not the run's deadline, not a lost supervisor) before that
+    file exists, importing the code under test did not finish. Every later step of the
+    submission's code is then answered at once with that reason: a ``timeout`` scoring 0.
+    Steps on other code (``test_quality`` runs the student's tests against the reference, in
+    ``grader/``) are neither watched nor skipped.
+    """
+
+    def __init__(self, inner: Workspace) -> None:
+        self._inner = inner
+        self._hung = threading.Event()
+        self._markers = itertools.count()
+
+    def run(self, command: Command) -> RunOutput:
+        """Run ``command``, or answer at once when the submission is known not to import in time."""
+        if not (command.runs_student_code and command.cwd == "submission"):
+            return self._inner.run(command)
+        with self._inner.exclusive():
+            if self._hung.is_set():
+                return _not_run(command)
+            if PYTEST_PLUGIN not in command.argv:
+                return self._inner.run(command)
+            marker = f"out/grader-collected-{next(self._markers)}"
+            watched = dataclasses.replace(
+                command,
+                env={**command.env, COLLECTED_FILE_ENV: f"../{marker}"},
+                outputs=(*command.outputs, marker),
+            )
+            run = self._inner.run(watched)
+            if (
+                run.timed_out
+                and not run.deadline_passed
+                and not run.supervisor_lost
+                and self._inner.read_bytes(marker, 64) is None
+            ):
+                log.info("the submission did not import within %s s", command.timeout)
+                self._hung.set()
+            return run
+
+    def add_tree(self, source: Path, dest: str) -> None:
+        """Delegated."""
+        self._inner.add_tree(source, dest)
+
+    def write_text(self, dest: str, text: str) -> None:
+        """Delegated."""
+        self._inner.write_text(dest, text)
+
+    def remove(self, dest: str) -> None:
+        """Delegated."""
+        self._inner.remove(dest)
+
+    def read_bytes(self, path: str, limit: int) -> bytes | None:
+        """Delegated."""
+        return self._inner.read_bytes(path, limit)
+
+    def cache_dir(self, tool: str) -> str | None:
+        """Delegated."""
+        return self._inner.cache_dir(tool)
+
+    def exclusive(self) -> AbstractContextManager[None]:
+        """Delegated."""
+        return self._inner.exclusive()
+
+    def describe(self) -> dict[str, str]:
+        """Delegated."""
+        return self._inner.describe()
+
+
+def _not_run(command: Command) -> RunOutput:
+    return RunOutput(
+        exit_code=None,
+        stdout="",
+        stderr=f"not run: importing the submission did not finish within {command.timeout:.0f} s in an earlier step",
+        duration=0.0,
+        timed_out=True,
+        import_timed_out=True,
     )
 
 

@@ -85,6 +85,9 @@ class RunOutput:
     """True when the step's supervisor was killed, so how it ended is unknown."""
     deadline_passed: bool = False
     """True when the whole run's deadline stopped the step (it implies ``timed_out``)."""
+    import_timed_out: bool = False
+    """True when the step was not run at all: an earlier step showed that importing the
+    submission does not finish within a step's timeout (it implies ``timed_out``)."""
 
     @property
     def memory_exhausted(self) -> bool:

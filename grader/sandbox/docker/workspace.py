@@ -16,14 +16,15 @@ import base64
 import contextlib
 import io
 import json
+import logging
 import tarfile
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import docker
 import docker.errors
@@ -56,6 +57,12 @@ from grader.sandbox.docker.verdict import (
 )
 from grader.sandbox.protocol import OUTPUT_LIMIT, Command, RunOutput
 
+log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+
+CACHE_READY = "cache-ready"
+"""What the cache copy prints once the tool's cache folder exists."""
 HOST_GRACE = 5.0
 """Seconds the host waits past a step's own timeout before it kills the step itself."""
 STEP_ENV = {
@@ -136,15 +143,46 @@ class DockerWorkspace:
         return self._student  # type: ignore[return-value]  # an RLock is a context manager of None
 
     def run(self, command: Command) -> RunOutput:
-        """Run a step under the launcher; steps of the student's code one at a time."""
+        """Run a step under the launcher; steps of the student's code one at a time.
+
+        A grading tool's step runs beside the student's, in the container's one pids limit: a
+        fork bomb there can stop the tool from starting, or from starting a thread. Such a step
+        (its launcher or the exec refused, or the pids limit hit while it ran) is run once more
+        while no step of the student's code runs: each ends by killing every process of the
+        student's user, so the second attempt has the pids to itself.
+        """
+        if not command.runs_student_code:
+            return self._apart_from_student(lambda: self._tool_step(command), _pids_spoiled)
         if command.outputs:
             self._remove(*command.outputs)
-        if not command.runs_student_code:
-            return self._step(command, TOOLS)
         with self._student:
             run = self._step(command, STUDENT)
             free = self._clean_up_after(command).get("free") or {}
         return with_free_space(run, free)
+
+    def _tool_step(self, command: Command) -> RunOutput:
+        if command.outputs:
+            self._remove(*command.outputs)
+        return self._step(command, TOOLS)
+
+    def _apart_from_student(self, attempt: Callable[[], _T], spoiled: Callable[[_T], bool]) -> _T:
+        """``attempt()``, and once more with the student's code stopped if the first could not
+        start or was ``spoiled`` by the pids limit.
+
+        Why a retry, not a share of the pids for the grader: ``RLIMIT_NPROC`` counts a uid's
+        processes across every container of the host (they share its user namespace), so
+        concurrent gradings would starve each other; a cgroup per step needs a writable cgroup
+        tree, which a container without capabilities does not have.
+        """
+        try:
+            first = attempt()
+        except SandboxError:
+            log.info("a grading step could not start beside the student's code; retried alone")
+        else:
+            if not spoiled(first):
+                return first
+        with self._student:
+            return attempt()
 
     def add_tree(self, source: Path, dest: str) -> None:
         """Copy a host folder or file into the workspace (owned by root, read-only to the steps)."""
@@ -195,8 +233,14 @@ class DockerWorkspace:
             if tool not in self._caches:
                 target = f"{CACHE}/{tool}"
                 baked = f"{BAKED_CACHES}/{tool}"
-                script = f'cp -a "{baked}" "{target}" 2>/dev/null || {{ rm -rf "{target}"; mkdir -p "{target}"; }}'
-                self._exec_quiet(["sh", "-c", script], TOOLS)
+                script = (
+                    f'cp -a "{baked}" "{target}" 2>/dev/null || {{ rm -rf "{target}"; mkdir -p "{target}"; }}; '
+                    f'test -d "{target}" && echo {CACHE_READY}'
+                )
+                self._apart_from_student(
+                    lambda: self._exec_quiet(["sh", "-c", script], TOOLS),
+                    lambda out: CACHE_READY not in out and not self._killed.is_set(),
+                )
                 self._caches[tool] = target
             return self._caches[tool]
 
@@ -247,17 +291,19 @@ class DockerWorkspace:
         reader.join(wait)
         return bytes(out), not reader.is_alive()
 
-    def _exec_quiet(self, argv: list[str], user: str) -> None:
+    def _exec_quiet(self, argv: list[str], user: str) -> str:
+        """Run ``argv`` in the container and return its stdout; SandboxError when it cannot."""
         try:
-            _out, ended = self._exec(argv, user, 60)
+            out, ended = self._exec(argv, user, 60)
         except docker.errors.APIError as exc:
             if self._killed.is_set():
-                return
+                return ""
             raise SandboxError(
                 f"the sandbox failed to run {argv[0]}: {exc.explanation or exc}"
             ) from None
         if not ended:
             raise SandboxError(f"the sandbox did not finish {argv[0]} within 60 s")
+        return out.decode("utf-8", errors="replace")
 
     def _spec(self, command: Command, student: bool) -> dict[str, Any]:
         argv = list(command.argv)
@@ -331,6 +377,11 @@ class DockerWorkspace:
         except (json.JSONDecodeError, IndexError):
             return {}
         return reading if isinstance(reading, dict) else {}
+
+
+def _pids_spoiled(run: RunOutput) -> bool:
+    """A tool's step that may have failed for want of a process slot the student's code held."""
+    return run.pids_limited or (run.supervisor_lost and not run.deadline_passed)
 
 
 def _close_stream(sock: Any) -> None:
