@@ -11,6 +11,7 @@ import pytest
 from support import WEEK01, by_id, grade
 
 from grader.checks.rubric import LoadedRubric, load_rubric
+from grader.errors import SandboxError
 from grader.pipeline.grade import GradeOptions, grade_submission
 from grader.sandbox.fake import ScriptedSandbox
 from grader.sandbox.local import LocalSandbox
@@ -308,3 +309,23 @@ def test_a_report_left_behind_by_a_killed_supervisor_is_not_trusted(
     assert (correctness.score, correctness.verdict) == (0, "crashed (signal 9)")
     assert "killed the sandbox's supervisor" in correctness.summary
     assert not report.platform_failed
+
+
+def test_a_step_the_sandbox_cannot_run_spoils_its_criterion_not_the_report(
+    week01: LoadedRubric, tmp_path: Path
+) -> None:
+    """The sandbox cannot run mypy's step (e.g. a process slot refused): that criterion is a
+    provisional 0 marked `tool_error`, the others are graded, and a report is still returned
+    (the CLI writes it and exits 3), as the README promises."""
+
+    def refused(run: RunOutput) -> RunOutput:
+        raise SandboxError(
+            "cannot start /opt/sandbox/bin/python: [Errno 11] Resource temporarily unavailable"
+        )
+
+    sandbox = ScriptedSandbox(LocalSandbox(tmp_path / "cache"), {}, {"mypy": refused})
+    report = grade_submission(WEEK01 / "reference", week01, sandbox, GradeOptions())
+    criteria = {criterion.id: criterion for criterion in report.criteria}
+    assert report.platform_failed
+    assert criteria["types"].status == "tool_error" and "Errno 11" in criteria["types"].summary
+    assert criteria["correctness"].score == 50 and criteria["style"].status == "graded"
