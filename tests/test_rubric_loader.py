@@ -305,7 +305,7 @@ def test_too_many_values_and_too_long_numbers_are_refused(tmp_path: Path) -> Non
     from grader.rubric.loader import MAX_NODES
 
     path = write(tmp_path, GOOD + "x: [" + "1," * MAX_NODES + "]\n")
-    assert "more than 20,000 values" in one_problem(path)
+    assert "more than 5,000 values" in one_problem(path)
     path = write(tmp_path, GOOD.replace("points: 10", "points: " + "9" * 5000))
     assert one_problem(path) == f"{path}:4:37: a number of 5,000 characters (at most 1000)"
 
@@ -327,14 +327,14 @@ def test_a_device_and_a_file_over_the_cap_are_refused(tmp_path: Path) -> None:
 
     assert "is not a regular file" in problems(Path("/dev/zero"))[0]
     path = write(tmp_path, GOOD + "#" * MAX_FILE_BYTES + "\n")
-    assert problems(path) == [f"{path}: is larger than 1,024 KiB: this is not a rubric"]
+    assert problems(path) == [f"{path}: is larger than 256 KiB: this is not a rubric"]
 
 
 def test_a_ten_megabyte_rubric_of_criteria_is_refused_by_size_and_count(tmp_path: Path) -> None:
     """258,460 criteria (10 MB) stop at the byte cap; 101 small ones at the criteria cap."""
     many = "".join(f"  - {{id: s{n}, kind: lint, points: 1}}\n" for n in range(258_460))
     path = write(tmp_path, "id: d\ntitle: D\ncriteria:\n" + many)
-    assert "is larger than 1,024 KiB" in one_problem(path)
+    assert "is larger than 256 KiB" in one_problem(path)
     few = "".join(f"  - {{id: s{n}, kind: lint, points: 1}}\n" for n in range(101))
     path = write(tmp_path, "id: d\ntitle: D\ncriteria:\n" + few)
     assert one_problem(path).startswith(
@@ -587,3 +587,11 @@ def test_a_lone_surrogate_in_a_value_is_refused(tmp_path: Path) -> None:
     """`"\\ud800"` is valid YAML but no output (terminal, JSON, SQLite) can encode it."""
     path = write(tmp_path, GOOD.replace("Demo", '"\\ud800"'))
     assert one_problem(path) == f"{path}:2:8: a lone surrogate U+D800 in a value: remove it"
+
+
+def test_duplicate_keys_past_the_cap_are_counted_not_listed(tmp_path: Path) -> None:
+    """2,000 repeated keys are 50 problems and a count, not 2,000 lines."""
+    path = write(tmp_path, GOOD + "title: x\n" * 2000)
+    found = problems(path)
+    assert len(found) == 51
+    assert found[-1] == f"{path}: and 1,950 more problems"

@@ -46,11 +46,12 @@ from grader.errors import RubricError, RubricProblem
 Loc = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
 
-MAX_FILE_BYTES = 1024 * 1024
-"""Largest YAML file read (1 MiB); the 12 shipped rubrics are under 4 KiB each."""
+MAX_FILE_BYTES = 256 * 1024
+"""Largest YAML file read (256 KiB; PyYAML reads about a megabyte a second); the 12 shipped
+rubrics are under 4 KiB each."""
 MAX_DEPTH = 32
 """Deepest nesting of mappings and lists; a rubric needs 6."""
-MAX_NODES = 20_000
+MAX_NODES = 5_000
 """Most values (scalars, mappings, lists) in one document; a shipped rubric has about 150."""
 MAX_NUMBER_CHARS = 1000
 """Longest number YAML converts; longer ones are refused before Python's int() sees them."""
@@ -201,20 +202,27 @@ def load_model(path: Path, model: type[M]) -> tuple[M, bytes, PositionIndex]:
         problem_at(
             path, index, loc, f"key {loc[-1]!r} appears twice; the second would win", key=True
         )
-        for loc, _ in index.duplicates
+        for loc, _ in index.duplicates[:MAX_PROBLEMS]
     ]
+    total = len(index.duplicates)
     try:
         value = model.model_validate(data)
     except ValidationError as exc:
         causes = _root_causes(exc.errors())
-        problems += [_explain(path, index, data, error, model) for error in causes[:MAX_PROBLEMS]]
-        if len(causes) > MAX_PROBLEMS:
-            more = f"and {len(causes) - MAX_PROBLEMS:,} more problems"
-            problems.append(RubricProblem(path, None, None, "", more))
-        raise RubricError(problems) from None
+        room = max(MAX_PROBLEMS - len(problems), 0)
+        problems += [_explain(path, index, data, error, model) for error in causes[:room]]
+        total += len(causes)
     if problems:
-        raise RubricError(problems)
+        raise RubricError(_capped(path, problems, total))
     return value, raw, index
+
+
+def _capped(path: Path, problems: list[RubricProblem], total: int) -> list[RubricProblem]:
+    """The explained problems, and how many more there are past ``MAX_PROBLEMS``."""
+    if total > len(problems):
+        more = f"and {total - len(problems):,} more problems"
+        problems = [*problems, RubricProblem(path, None, None, "", more)]
+    return problems
 
 
 def _read(path: Path) -> bytes:
