@@ -154,6 +154,33 @@ def test_a_step_budget_too_small_for_the_repeats_is_warned_about() -> None:
     assert any("limits.timeout" in warning for warning in proposal.warnings())
 
 
+def test_a_size_out_of_memory_or_too_slow_ends_the_ladder_and_says_why() -> None:
+    """A MemoryError in the generator or the reference (the rubric's limits.memory), or a
+    call over the probe's limit, is the ladder's end, not an error; other failures are."""
+    oom = {
+        "rubric_fault": "the rubric's input generator failed: ... numpy._core._exceptions._ArrayMemoryError: Unable to allocate"
+    }
+    assert bench_sizing._read_probe(oom, 4_800_000) == Timing(
+        4_800_000, None, bench_sizing.OUT_OF_MEMORY
+    )
+    slow = {"failure": {"kind": "timeout", "message": "one call took longer than 30 s", "size": 9}}
+    assert bench_sizing._read_probe(slow, 9).why == "a call took over 30 s"
+    raised = {
+        "failure": {"kind": "exception", "message": "your function raised: KeyError", "size": 9}
+    }
+    with pytest.raises(InputError, match="the reference failed at size 9"):
+        bench_sizing._read_probe(raised, 9)
+    timed = {"reference": [0.02, 0.01], "student": [0.015], "failure": None}
+    assert bench_sizing._read_probe(timed, 9) == Timing(9, 0.01)
+    timings = [
+        Timing(1000, 0.006),
+        Timing(2000, 0.012),
+        Timing(4000, 0.024),
+        Timing(8000, None, "out of memory"),
+    ]
+    assert next_size(timings, 1000, RATIO_3) is None
+
+
 @pytest.mark.parametrize(
     ("seconds", "rounded"), [(0.2, 0.5), (1.0, 1.0), (1.01, 1.5), (9.9, 10.0), (10.2, 11.0)]
 )
@@ -254,7 +281,7 @@ def test_the_command_prints_the_timings_and_the_snippet(
     rubric = small_rubric(tmp_path, "def make_input(size):\n    return (range(size),)\n")
     result = CliRunner().invoke(app, ["rubric", "size-bench", str(rubric.parent)])
     assert result.exit_code == 0, result.output
-    assert "size      256,000: reference 256.00 ms" in result.output
+    assert "size      256,000: reference 256.0 ms" in result.output
     assert "the quadratic one would need 8.19 s and is stopped" in result.output
     snippet = result.output.split("# paste into criterion 'speed':\n")[1]
     assert yaml.safe_load(snippet) == {

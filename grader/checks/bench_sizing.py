@@ -77,7 +77,9 @@ class Timing:
 
     size: int
     seconds: float | None
-    """Best CPU seconds of one call, or None when a call took longer than the probe allows."""
+    """Best CPU seconds of one call, or None when the size could not be timed (``why``)."""
+    why: str = ""
+    """Why the size could not be timed: too slow, or out of memory; it ends the ladder."""
 
 
 @dataclass(frozen=True)
@@ -289,15 +291,22 @@ def probe_spec(criterion: BenchmarkCriterion, size: int) -> dict[str, object]:
     }
 
 
-def _read_probe(document: dict[str, Any], size: int) -> float | None:
-    """The best of both sides' times (both are the reference), None when a call was too slow."""
+OUT_OF_MEMORY = "out of memory (the rubric's limits.memory): the ladder ends below this size"
+
+
+def _read_probe(document: dict[str, Any], size: int) -> Timing:
+    """The best of both sides' times (both are the reference), or why there is none: a call
+    too slow or out of memory ends the ladder; any other failure is the rubric's to fix."""
     fault = document.get("rubric_fault")
+    failure = document.get("failure")
+    said = str(fault or (failure or {}).get("message", ""))
+    if "MemoryError" in said:
+        return Timing(size, None, OUT_OF_MEMORY)
     if fault:
         raise InputError(f"the benchmark cannot run the reference: {fault}")
-    failure = document.get("failure")
     if isinstance(failure, dict):
         if failure.get("kind") in ("timeout", "budget"):
-            return None
+            return Timing(size, None, f"a call took over {PROBE_CALL_LIMIT:g} s")
         if failure.get("kind") == "wrong":
             raise InputError(
                 f"two imports of the reference disagree at size {size:,} on the same input: "
@@ -308,10 +317,10 @@ def _read_probe(document: dict[str, Any], size: int) -> float | None:
     times = [*document.get("reference", []), *document.get("student", [])]
     if not times:
         raise InputError(f"timing the reference at size {size:,} gave no time")
-    return float(min(times))
+    return Timing(size, float(min(times)))
 
 
-def _probe(workspace: Workspace, criterion: BenchmarkCriterion, size: int) -> float | None:
+def _probe(workspace: Workspace, criterion: BenchmarkCriterion, size: int) -> Timing:
     """The reference's best CPU seconds at one size, timed by the benchmark's own runner."""
     out = "out/sizing.json"
     workspace.write_text("grader/sizing/spec.json", json.dumps(probe_spec(criterion, size)))
@@ -329,14 +338,16 @@ def _probe(workspace: Workspace, criterion: BenchmarkCriterion, size: int) -> fl
         )
     )
     raw = workspace.read_bytes(out, 1024 * 1024)
-    if raw is None:
-        if run.timed_out:
-            return None
-        raise InputError(
-            f"timing the reference at size {size:,} ended without a result "
-            f"(exit code {run.exit_code}): {run.stderr.strip()[-600:]}"
-        )
-    return _read_probe(json.loads(raw), size)
+    if raw is not None:
+        return _read_probe(json.loads(raw), size)
+    if run.timed_out:
+        return Timing(size, None, f"the size took over {PROBE_STEP_TIMEOUT:g} s in all")
+    if run.oom_killed or "MemoryError" in run.stderr:
+        return Timing(size, None, OUT_OF_MEMORY)
+    raise InputError(
+        f"timing the reference at size {size:,} ended without a result "
+        f"(exit code {run.exit_code}): {run.stderr.strip()[-600:]}"
+    )
 
 
 @dataclass(frozen=True)
@@ -426,7 +437,7 @@ def size_benchmark(
         for name in criterion.rubric_files:
             workspace.add_tree(source.resolve(name), f"grader/sizing/rubric/{name}")
         while (size := next_size(timings, first, goals)) is not None:
-            timing = Timing(size, _probe(workspace, criterion, size))
+            timing = _probe(workspace, criterion, size)
             timings.append(timing)
             progress(timing)
     return timings, best_effort(timings, goals)

@@ -51,10 +51,10 @@ def _criterion(loaded: LoadedRubric, wanted: str | None) -> BenchmarkCriterion:
 
 
 def _show(timing: Timing) -> None:
-    seconds = (
-        "over the probe's limit" if timing.seconds is None else f"{timing.seconds * 1000:,.2f} ms"
-    )
-    typer.echo(f"  size {timing.size:>12,}: reference {seconds}")
+    if timing.seconds is None:
+        typer.echo(f"  size {timing.size:>12,}: {timing.why}")
+    else:
+        typer.echo(f"  size {timing.size:>12,}: reference {seconds_text(timing.seconds)}")
 
 
 def _report(criterion: BenchmarkCriterion, proposal: Proposal) -> None:
