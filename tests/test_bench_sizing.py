@@ -133,7 +133,7 @@ def test_a_reference_too_slow_to_bound_gets_a_best_effort_with_a_warning() -> No
     proposal = best_effort(timings, RATIO_3)
     assert proposal is not None and not proposal.bounded
     assert proposal.sizes == (1000, 2000, 4000)
-    assert "call_timeout does not bound it" in proposal.warnings()[0]
+    assert "the timeout may not stop it" in proposal.warnings()[0]
 
 
 def test_the_ladder_stops_past_the_largest_time() -> None:

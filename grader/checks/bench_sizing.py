@@ -160,7 +160,8 @@ class Proposal:
                 f"a quadratic submission would need about {seconds_text(self.quadratic_seconds)} at "
                 f"{self.sizes[-1]:,}, under {QUADRATIC_MARGIN:g} x the call_timeout: the ladder "
                 f"stopped at a reference call of {seconds_text(self.times[-1])}; growth (or "
-                "max_ratio) still catches it, but call_timeout does not bound it"
+                "max_ratio) still catches it, but the timeout may not stop it: only the step's "
+                "limits.timeout bounds its time"
             )
         budget = self.goals.step_timeout
         if self.fine_step_seconds() > budget / 2:
