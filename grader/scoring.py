@@ -43,6 +43,16 @@ def deduction(points: float, per_item: float, count: int, noun: str, suffix: str
     )
 
 
+def unchecked_points(points: float, paths: list[str]) -> Points:
+    """Nothing for a check that could not read every file it had to: 0, naming the files."""
+    named = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+    return Points(
+        0.0,
+        f"{plural(len(paths), 'file')} could not be checked ({named}), and what cannot be "
+        f"checked earns no points: 0 of {format_number(points)}",
+    )
+
+
 @dataclass(frozen=True)
 class WeightedOutcome:
     """A test's name, weight and whether it passed."""

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 
-from grader.checks.base import relative_path
-from grader.checks.complexity import parse_cc, parse_mi
+from grader.checks.base import CheckContext, relative_path
+from grader.checks.complexity import ComplexityCriterion, parse_cc, parse_mi, run_complexity
 from grader.checks.coverage import _ranges, parse_coverage
 from grader.checks.junit import JUnitCase, count_tests, display_name, parse_junit
-from grader.checks.lint import parse_ruff
-from grader.checks.security import SecurityCriterion, parse_bandit
+from grader.checks.lint import LintCriterion, parse_ruff, run_lint
+from grader.checks.security import SecurityCriterion, parse_bandit, run_security
 from grader.checks.tests import (
     TestsCriterion,
     brief_message,
@@ -21,12 +25,14 @@ from grader.checks.tests import (
     runaway,
     untrusted_summary,
 )
-from grader.checks.typecheck import parse_blocking, parse_mypy
+from grader.checks.typecheck import TypesCriterion, parse_blocking, parse_mypy, run_types
 from grader.errors import ToolOutputError
-from grader.report.model import Finding, TestResult
-from grader.rubric.model import Limits, Visibility
-from grader.sandbox.protocol import RunOutput
+from grader.report.model import CriterionResult, Finding, TestResult
+from grader.rubric.model import Limits, StaticCriterion, Submission, Visibility
+from grader.sandbox.fake import tool_of
+from grader.sandbox.protocol import Command, RunOutput
 from grader.scoring import WeightedOutcome, share_passed
+from grader.submission import SubmissionFiles, inspect
 
 GOLDEN = Path(__file__).parent / "golden" / "tools"
 SRC = GOLDEN / "src"
@@ -852,3 +858,96 @@ def test_a_junit_report_with_a_dtd_is_refused_not_expanded() -> None:
     )
     with pytest.raises(ToolOutputError, match="not valid XML"):
         parse_junit(bomb)
+
+
+# What a static check could not read earns nothing
+
+
+class RecordedWorkspace:
+    """Answers each tool's step with what the real tool printed for a case (tests/golden/tools)."""
+
+    def __init__(self, case: str) -> None:
+        self.case = case
+
+    def run(self, command: Command) -> RunOutput:
+        tool = tool_of(command)
+        name = {"ruff": "ruff/{}.json", "mypy": "mypy/{}.json", "bandit": "bandit/{}.json"}.get(
+            tool, "radon/cc_{}.json"
+        )
+        path = GOLDEN / name.format(self.case)
+        stderr = path.with_name(path.name + ".stderr")
+        exit_code = int(path.with_name(path.name + ".exitcode").read_text())
+        return RunOutput(
+            exit_code=0 if tool == "ruff" else exit_code,  # the grader runs ruff with --exit-zero
+            stdout=path.read_text(encoding="utf-8"),
+            stderr=stderr.read_text(encoding="utf-8") if stderr.exists() else "",
+            duration=0.1,
+        )
+
+    def cache_dir(self, tool: str) -> str | None:
+        return None
+
+
+StaticRun = Callable[[Any, CheckContext], CriterionResult]
+STATIC: dict[str, tuple[StaticRun, StaticCriterion]] = {
+    "lint": (run_lint, LintCriterion(id="style", kind="lint", points=10)),
+    "types": (run_types, TypesCriterion(id="types", kind="types", points=10)),
+    "security": (run_security, SECURITY),
+    "complexity": (
+        run_complexity,
+        ComplexityCriterion(id="complexity", kind="complexity", points=5),
+    ),
+}
+
+
+def static_result(
+    kind: str, case: str, submission: SubmissionFiles, **changes: object
+) -> CriterionResult:
+    """Run one static kind on a recorded case, as the check does, its criterion changed."""
+    run, crit = STATIC[kind]
+    crit = crit.model_copy(update=changes)
+    loaded = cast(Any, SimpleNamespace(rubric=SimpleNamespace(limits=Limits())))
+    ctx = CheckContext(
+        workspace=cast(Any, RecordedWorkspace(case)),
+        loaded=loaded,
+        submission=submission,
+        now=datetime(2026, 1, 1, tzinfo=UTC),
+        show_hidden=False,
+    )
+    return run(crit, ctx)
+
+
+@pytest.mark.parametrize("kind", list(STATIC))
+@pytest.mark.parametrize("case", ["syntax", "notutf8"])
+@pytest.mark.parametrize("inspected", [True, False], ids=["inspected", "tool-only"])
+def test_a_file_no_tool_could_read_scores_zero_and_is_named(
+    kind: str, case: str, inspected: bool
+) -> None:
+    """A syntax error or a file that is not UTF-8 leaves the criterion at 0, graded, naming the
+    file, whether the submission's inspection or only the tool said so: no full points for a
+    "could not scan" (bandit, radon), no small deduction for a file ruff or mypy could not read."""
+    found = inspect(SRC / case, Submission())
+    submission = found if inspected else SubmissionFiles(found.root, found.files, ())
+    result = static_result(kind, case, submission)
+    assert (result.score, result.status) == (0, "graded"), result.explanation
+    assert "records.py" in result.summary and "could not be checked" in result.summary
+    assert [f.path for f in result.findings if f.code == "not-checked"] == ["records.py"]
+    assert "earns no points" in result.explanation
+
+
+@pytest.mark.parametrize("kind", list(STATIC))
+def test_a_missing_required_module_earns_no_static_points(kind: str) -> None:
+    """Another clean file cannot stand in for the required module that is missing."""
+    found = inspect(SRC / "clean", Submission(required=("records.py", "stats.py")))
+    assert {p.path for p in found.problems} == {"stats.py"}
+    result = static_result(kind, "clean", found)
+    assert (result.score, result.status) == (0, "graded")
+    assert "stats.py (missing)" in result.summary
+
+
+def test_a_missing_file_the_criterion_excludes_costs_nothing() -> None:
+    """A required file outside the criterion's globs (bandit skips tests/) is not its business."""
+    found = inspect(SRC / "clean", Submission(required=("records.py", "tests/test_stats.py")))
+    result = static_result("security", "clean", found, exclude=("tests/*",))
+    assert "tests/test_stats.py" not in result.summary
+    assert result.score == SECURITY.points

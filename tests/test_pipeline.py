@@ -175,7 +175,8 @@ def test_missing_required_file_fails_the_tests_but_grades_the_rest(
         p.code == "missing-file" and p.path == "records.py" for p in report.submission.problems
     )
     assert by_id(report)["correctness"] == 0
-    assert by_id(report)["style"] == 10
+    # What could not be checked earns nothing: record.py cannot stand in for records.py.
+    assert by_id(report)["style"] == 0
 
 
 def test_an_endless_test_times_out_per_test_and_others_still_count(

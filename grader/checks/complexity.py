@@ -19,6 +19,8 @@ from grader.checks.base import (
     relative_path,
     result,
     select_files,
+    unchecked_files,
+    unchecked_result,
 )
 from grader.checks.kind import CheckKind
 from grader.errors import ToolOutputError
@@ -152,18 +154,16 @@ def run_complexity(criterion: ComplexityCriterion, ctx: CheckContext) -> Criteri
         return failed(criterion, str(exc), tool_fault=True)
     violations = [finding for finding in findings if finding.severity == "error"]
     functions = [finding for finding in findings if finding.code.startswith("cc-")]
-    points = deduction(criterion.points, criterion.per_violation, len(violations), "violation")
-    shown = [
-        finding
-        for finding in findings
-        if finding.severity == "error" or finding.code == "not-measured"
-    ]
     metrics = {"violations": float(len(violations)), "functions": float(len(functions))}
+    unchecked = unchecked_files(criterion, ctx, files, findings, ("not-measured",))
+    if unchecked:  # radon's not-measured findings become the not-checked ones
+        return unchecked_result(criterion, unchecked, violations, metrics)
+    points = deduction(criterion.points, criterion.per_violation, len(violations), "violation")
     return result(
         criterion,
         points,
         _complexity_summary(criterion, functions, violations),
-        findings=shown,
+        findings=violations,
         metrics=metrics,
     )
 

@@ -13,6 +13,8 @@ from grader.checks.base import (
     relative_path,
     result,
     select_files,
+    unchecked_files,
+    unchecked_result,
 )
 from grader.checks.kind import CheckKind
 from grader.errors import ToolOutputError
@@ -33,6 +35,10 @@ class LintCriterion(StaticCriterion):
     """Ruff rule codes or prefixes to leave out."""
     per_violation: PointCount = 1.0
     """Points deducted per violation (the score never goes below 0)."""
+
+
+UNPARSED_CODES = ("invalid-syntax", "syntax-error", "E902", "E999")
+"""ruff's codes for a file it could not read (E902, io-error) or parse: it linted nothing there."""
 
 
 def lint_command(criterion: LintCriterion, files: Iterable[str]) -> tuple[str, ...]:
@@ -97,11 +103,13 @@ def run_lint(criterion: LintCriterion, ctx: CheckContext) -> CriterionResult:
         findings = parse_ruff(run.stdout, files)
     except ToolOutputError as exc:
         return failed(criterion, str(exc), tool_fault=True)
+    metrics = {"violations": float(len(findings))}
+    unchecked = unchecked_files(criterion, ctx, files, findings, UNPARSED_CODES)
+    if unchecked:
+        return unchecked_result(criterion, unchecked, findings, metrics)
     points = deduction(criterion.points, criterion.per_violation, len(findings), "violation")
     summary = f"{plural(len(findings), 'violation')} of {', '.join(criterion.select)} in {plural(len(files), 'file')}"
-    return result(
-        criterion, points, summary, findings=findings, metrics={"violations": float(len(findings))}
-    )
+    return result(criterion, points, summary, findings=findings, metrics=metrics)
 
 
 KIND = CheckKind(

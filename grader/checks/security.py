@@ -13,6 +13,8 @@ from grader.checks.base import (
     relative_path,
     result,
     select_files,
+    unchecked_files,
+    unchecked_result,
 )
 from grader.checks.kind import CheckKind
 from grader.errors import ToolOutputError
@@ -104,6 +106,10 @@ def run_security(criterion: SecurityCriterion, ctx: CheckContext) -> CriterionRe
     except ToolOutputError as exc:
         return failed(criterion, str(exc), tool_fault=True)
     counted = sum(1 for finding in findings if finding.severity == "error")
+    unchecked = unchecked_files(criterion, ctx, files, findings, ("not-scanned",))
+    if unchecked:
+        scanned = [finding for finding in findings if finding.code != "not-scanned"]
+        return unchecked_result(criterion, unchecked, scanned, {"findings": float(counted)})
     points = threshold_findings(criterion.points, criterion.per_finding, counted, criterion.fail_on)
     return result(
         criterion,

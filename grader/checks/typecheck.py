@@ -15,6 +15,8 @@ from grader.checks.base import (
     relative_path,
     result,
     select_files,
+    unchecked_files,
+    unchecked_result,
 )
 from grader.checks.kind import CheckKind
 from grader.errors import ToolOutputError
@@ -38,6 +40,8 @@ class TypesCriterion(StaticCriterion):
 
 
 MYPY_BLOCKING_EXIT = 2
+UNPARSED_CODES = ("syntax", "blocking")
+"""mypy's codes for a file it could not parse or decode (``parse_blocking``)."""
 MYPY_CONFIG = "grader/mypy.ini"
 MYPY_CONFIG_TEXT = "[mypy]\n# The grader's own configuration: passing it explicitly stops mypy reading the student's.\n"
 
@@ -120,6 +124,9 @@ def run_types(criterion: TypesCriterion, ctx: CheckContext) -> CriterionResult:
     except ToolOutputError as exc:
         return failed(criterion, str(exc), tool_fault=True)
     errors = [finding for finding in findings if finding.severity == "error"]
+    unchecked = unchecked_files(criterion, ctx, files, findings, UNPARSED_CODES)
+    if unchecked:  # mypy stops at a file it cannot parse: it checked none of them
+        return unchecked_result(criterion, unchecked, findings, {"errors": float(len(errors))})
     points = deduction(criterion.points, criterion.per_error, len(errors), "error")
     mode = "mypy --strict" if criterion.strict else "mypy"
     summary = f"{plural(len(errors), mode + ' error')} in {plural(len(files), 'file')}"
