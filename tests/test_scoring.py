@@ -16,6 +16,7 @@ from grader.scoring import (
     proportional,
     share_passed,
     threshold_findings,
+    unchecked_points,
 )
 
 SLACK = 0.01
@@ -403,3 +404,13 @@ def test_late_penalty_deducts_a_percentage_per_day() -> None:
     policy = LatePolicy(due=DUE, penalty_per_day=10, max_days=5)
     late = apply_late_policy(80, policy, DUE + DAY + timedelta(hours=1))
     assert (late.score, late.days_late, late.penalty_percent, late.accepted) == (64, 2, 20, True)
+
+
+def test_what_could_not_be_checked_scores_zero_and_names_the_files() -> None:
+    """Nothing for a check that could not read a file, with the first five files named."""
+    one = unchecked_points(5, ["records.py"])
+    assert one.score == 0
+    assert one.explanation.startswith("1 file could not be checked (records.py)")
+    many = unchecked_points(10, [f"m{n}.py" for n in range(7)])
+    assert "(m0.py, m1.py, m2.py, m3.py, m4.py and 2 more)" in many.explanation
+    assert many.explanation.endswith("0 of 10")
