@@ -367,6 +367,8 @@ def _parse(name: str, text: str) -> Finding | None:
             )  # SyntaxWarning for odd escapes is the linter's business
             ast.parse(text, filename=name)
     except SyntaxError as exc:
+        if exc.msg == "too many nested parentheses":  # 200 levels; a linter reports each one
+            return _too_deep(name)
         return Finding(
             path=name,
             line=exc.lineno,
@@ -383,11 +385,17 @@ def _parse(name: str, text: str) -> Finding | None:
             message="syntax error: the source holds a NUL byte",
         )
     except (RecursionError, MemoryError):  # the parser's own depth limit, not real memory
-        return Finding(
-            path=name,
-            code="too-deeply-nested",
-            severity="error",
-            message="too deeply nested for Python to parse (an expression or a block thousands "
-            "of levels deep); Python could not import it either. Not checked",
-        )
+        return _too_deep(name)
     return None
+
+
+def _too_deep(name: str) -> Finding:
+    """Nesting Python's parser refuses; the tools would choke on it too (ruff reports one
+    syntax error per level: 5,000 brackets are 1.9 MB of output), so they are not given it."""
+    return Finding(
+        path=name,
+        code="too-deeply-nested",
+        severity="error",
+        message="too deeply nested for Python to parse (brackets, an expression or blocks "
+        "hundreds of levels deep); Python could not import it either. Not checked",
+    )

@@ -156,12 +156,14 @@ def test_a_file_name_that_is_not_utf8_is_reported_readably(tmp_path: Path) -> No
         "x = " + "-" * 100_000 + "1\n",
         "x = " + "not " * 100_000 + "1\n",
         "".join(" " * i + "if x:\n" for i in range(100)) + " " * 100 + "pass\n",
+        "x = " + "[" * 5000 + "]" * 5000 + "\n",
     ],
-    ids=["plus-terms", "unary-minus", "not", "nested-ifs"],
+    ids=["plus-terms", "unary-minus", "not", "nested-ifs", "5000-brackets"],
 )
 def test_a_module_too_deep_for_the_parser_is_a_finding(tmp_path: Path, source: str) -> None:
     """The grader's own parse never raises RecursionError or MemoryError; the file is reported
-    and kept from the tools (which parse it the same way)."""
+    and kept from the tools (which parse it the same way; ruff prints one syntax error per
+    bracket, 1.9 MB for 5,000, past the sandbox's output cap: a tool_error, exit 3)."""
     (tmp_path / "records.py").write_text("x = 1\n", encoding="utf-8")
     (tmp_path / "deep.py").write_text(source, encoding="utf-8")
     result = inspect(tmp_path, SPEC)
