@@ -174,7 +174,7 @@ def _max_rss() -> int:
 def _outcome(problems: list[str]) -> str:
     """The class of a refusal: the first problem's message without its values, in five words."""
     message = problems[0] if problems else ""
-    message = re.sub(r"'[^']*'|\"[^\"]*\"|\d[\d,.]*", "_", message)
+    message = re.sub(r"\([^)]*\)|'[^']*'|\"[^\"]*\"|U\+[0-9A-F]+|[-\d][\w,.+-]*", "_", message)
     return "RubricError: " + " ".join(message.split()[:5])
 
 
