@@ -146,9 +146,10 @@ class ImportWatch:
     Hostile or broken code that hangs at import would otherwise cost the full timeout once per
     step that imports it (the tests, then the coverage or the benchmark). A pytest step on the
     submission is told, through the grader's plugin, to write a file once it has collected its
-    tests; when it runs out of time (not the run's deadline, not a lost supervisor) before that
-    file exists, importing the code under test did not finish. Every later step of the
-    submission's code is then answered at once with that reason: a ``timeout`` scoring 0.
+    tests; when it runs out of time (its verdict ``timeout``: not the run's deadline, not a
+    lost supervisor, not a full disk) before that file exists, importing the code under test
+    did not finish. Every later step of the submission's code is then answered at once with
+    that reason: a ``timeout`` scoring 0.
     Steps on other code (``test_quality`` runs the student's tests against the reference, in
     ``grader/``) are neither watched nor skipped.
     """
@@ -174,8 +175,9 @@ class ImportWatch:
                 outputs=(*command.outputs, marker),
             )
             run = self._inner.run(watched)
+            # `timeout`, not a limit that explains it: a full disk may have kept the file out.
             if (
-                run.timed_out
+                run.verdict == "timeout"
                 and not run.deadline_passed
                 and not run.supervisor_lost
                 and self._inner.read_bytes(marker, 64) is None
