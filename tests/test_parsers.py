@@ -951,3 +951,14 @@ def test_a_missing_file_the_criterion_excludes_costs_nothing() -> None:
     result = static_result("security", "clean", found, exclude=("tests/*",))
     assert "tests/test_stats.py" not in result.summary
     assert result.score == SECURITY.points
+
+
+def test_a_file_kept_from_the_tools_earns_no_static_points(tmp_path: Path) -> None:
+    """A file too large to parse is never given to the tools, and so cannot earn their points."""
+    (tmp_path / "records.py").write_text((SRC / "clean" / "records.py").read_text())
+    (tmp_path / "big.py").write_text("x = 1\n" * 400_000)
+    found = inspect(tmp_path, Submission())
+    assert "big.py" not in found.files
+    result = static_result("security", "clean", found)
+    assert (result.score, result.status) == (0, "graded")
+    assert "big.py (too large to check)" in result.summary

@@ -253,6 +253,8 @@ UNCHECKABLE = {
     "syntax-error": "a syntax error",
     "not-utf8": "not UTF-8",
     "unreadable": "unreadable",
+    "file-too-large": "too large to check",
+    "too-deeply-nested": "nested too deeply to parse",
 }
 """Problems of the submission that keep a static tool from checking a file, and how to say so."""
 
@@ -269,12 +271,8 @@ def unchecked_files(
     one of ``tool_codes``) could not read or parse. One ``not-checked`` error each."""
     selected = set(files)
     reasons: dict[str, str] = {}
-    for problem in ctx.submission.problems:
-        wanted = (
-            bool(select_files(criterion, [problem.path]))
-            if problem.code == "missing-file"
-            else problem.path in selected
-        )
+    for problem in ctx.submission.problems:  # missing files and files kept from the tools too
+        wanted = problem.path in selected or bool(select_files(criterion, [problem.path]))
         if problem.code in UNCHECKABLE and wanted:
             reasons.setdefault(problem.path, UNCHECKABLE[problem.code])
     for finding in findings:
