@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -258,3 +259,36 @@ def test_rich_markup_in_a_path_is_printed_literally(
     path = str(tmp_path / name / "missing")
     stderr = _grade_fails([path], monkeypatch, tmp_path)
     assert f"{path}: no such file or folder" in " ".join(stderr.split())
+
+
+@pytest.mark.slow
+def test_a_hostile_folder_is_graded_with_its_problems_named(cache: Path, tmp_path: Path) -> None:
+    """The reference plus a FIFO named helper.py, zero.py -> /dev/zero, a file name that is not
+    UTF-8, modules too deep for Python's parser and a 50 MB module: graded (exit 0) with each
+    named in the JSON report, none read, none given to the tools (the local sandbox runs only
+    the reference's code: the hostile files are never imported)."""
+    folder = tmp_path / "week01"
+    shutil.copytree(WEEK01 / "reference", folder)
+    os.mkfifo(folder / "helper.py")
+    (folder / "zero.py").symlink_to("/dev/zero")
+    with open(os.fsencode(folder) + b"/caf\xe9.py", "wb") as handle:  # noqa: PTH123 - bytes path
+        handle.write(b"x = 1\n")
+    (folder / "plus.py").write_text("x = " + " + ".join(["1"] * 100_000) + "\n", encoding="utf-8")
+    (folder / "minus.py").write_text("x = " + "-" * 100_000 + "1\n", encoding="utf-8")
+    with (folder / "big.py").open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    done = grader(
+        "grade", str(folder), "-r", RUBRIC, "--sandbox", "local", "-f", "json", cache=cache
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert {(p["code"], p["path"]) for p in report["submission"]["problems"]} == {
+        ("special-file", "helper.py"),
+        ("link-outside", "zero.py"),
+        ("bad-file-name", "caf\\xe9.py"),
+        ("too-deeply-nested", "plus.py"),
+        ("too-deeply-nested", "minus.py"),
+        ("file-too-large", "big.py"),
+    }
+    assert report["submission"]["files"] == ["records.py", "tests/test_records.py"]
+    assert not [c for c in report["criteria"] if c["status"] == "tool_error"]
