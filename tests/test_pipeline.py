@@ -330,3 +330,23 @@ def test_a_step_the_sandbox_cannot_run_spoils_its_criterion_not_the_report(
     assert report.platform_failed
     assert criteria["types"].status == "tool_error" and "Errno 11" in criteria["types"].summary
     assert criteria["correctness"].score == 50 and criteria["style"].status == "graded"
+
+
+def test_a_step_cut_by_the_run_deadline_is_a_timeout_not_an_escaped_error(
+    week01: LoadedRubric, tmp_path: Path
+) -> None:
+    """A static tool's step that the run's deadline cut short scores its criterion 0 with the
+    `timeout` verdict, and the other criteria are still graded (no exception leaves the pipeline)."""
+    cut = RunOutput(
+        exit_code=None,
+        stdout="",
+        stderr="the run's 600 s deadline passed",
+        duration=0.1,
+        deadline_passed=True,
+    )
+    sandbox = ScriptedSandbox(LocalSandbox(tmp_path / "cache"), {"mypy": cut})
+    report = grade_submission(WEEK01 / "reference", week01, sandbox, GradeOptions())
+    criteria = {criterion.id: criterion for criterion in report.criteria}
+    assert criteria["types"].score == 0 and criteria["types"].verdict == "timeout"
+    assert "deadline" in criteria["types"].summary
+    assert criteria["correctness"].score == 50

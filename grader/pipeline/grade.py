@@ -122,10 +122,10 @@ def _guarded(criterion: Criterion, ctx: CheckContext) -> CriterionResult:
         return _crashed(criterion, exc)
     except SandboxError as exc:  # so is a step the sandbox could not run: the report says which
         return _crashed(criterion, exc)
+    except RunDeadlineExceeded as exc:  # before GraderError: the student's, and a result
+        return failed(criterion, f"not graded: {exc} (timeout)", verdict="timeout")
     except GraderError:
         raise
-    except RunDeadlineExceeded as exc:
-        return failed(criterion, f"not graded: {exc} (timeout)", verdict="timeout")
     except Exception as exc:  # a grader bug: the other criteria still count
         return _crashed(criterion, exc)
 
