@@ -15,7 +15,7 @@ from grader.checks.base import CheckContext, relative_path
 from grader.checks.complexity import ComplexityCriterion, parse_cc, parse_mi, run_complexity
 from grader.checks.coverage import _ranges, parse_coverage
 from grader.checks.junit import JUnitCase, count_tests, display_name, parse_junit
-from grader.checks.lint import LintCriterion, parse_ruff, run_lint
+from grader.checks.lint import LintCriterion, lint_command, parse_ruff, run_lint
 from grader.checks.security import SecurityCriterion, parse_bandit, run_security
 from grader.checks.tests import (
     TestsCriterion,
@@ -30,6 +30,7 @@ from grader.errors import ToolOutputError
 from grader.report.model import CriterionResult, Finding, TestResult
 from grader.rubric.model import Limits, StaticCriterion, Submission, Visibility
 from grader.sandbox.fake import tool_of
+from grader.sandbox.local import LocalSandbox
 from grader.sandbox.protocol import Command, RunOutput
 from grader.scoring import WeightedOutcome, share_passed
 from grader.submission import SubmissionFiles, inspect
@@ -962,3 +963,26 @@ def test_a_file_kept_from_the_tools_earns_no_static_points(tmp_path: Path) -> No
     result = static_result("security", "clean", found)
     assert (result.score, result.status) == (0, "graded")
     assert "big.py (too large to check)" in result.summary
+
+
+def test_a_flood_of_violations_is_graded_from_rufs_counts(tmp_path: Path) -> None:
+    """A file whose violations outgrow the tool's output cap loses its points (graded, counted per
+    rule), instead of the cut JSON making lint the grader's failure and the whole grade exit 3."""
+    (tmp_path / "records.py").write_text("x = 1;\n" * 6000)  # E703 six thousand times, 42 KB
+    submission = inspect(tmp_path, Submission())
+    crit = LintCriterion(id="style", kind="lint", points=10, select=("E",))
+    loaded = cast(Any, SimpleNamespace(rubric=SimpleNamespace(limits=Limits())))
+    with LocalSandbox(tmp_path / "cache").open(tmp_path, Limits()) as workspace:
+        ctx = CheckContext(
+            workspace=workspace,
+            loaded=loaded,
+            submission=submission,
+            now=datetime(2026, 1, 1, tzinfo=UTC),
+            show_hidden=False,
+        )
+        first = workspace.run(ctx.command(*lint_command(crit, submission.files)))
+        result = run_lint(crit, ctx)
+    assert first.output_truncated  # the premise: the full report does not fit
+    assert (result.score, result.status) == (0, "graded"), result.summary
+    assert result.metrics["violations"] == 6000
+    assert "too many to list" in result.summary and "E703 x6000" in result.summary

@@ -100,6 +100,8 @@ def run_lint(criterion: LintCriterion, ctx: CheckContext) -> CriterionResult:
         return failed(criterion, "no Python files to lint")
     try:
         run = checked_run(ctx, "ruff", lint_command(criterion, files), ok_exits=(0,))
+        if run.output_truncated:  # the student's violations outgrew the output: count them
+            return _counted_only(criterion, ctx, files)
         findings = parse_ruff(run.stdout, files)
     except ToolOutputError as exc:
         return failed(criterion, str(exc), tool_fault=True)
@@ -110,6 +112,39 @@ def run_lint(criterion: LintCriterion, ctx: CheckContext) -> CriterionResult:
     points = deduction(criterion.points, criterion.per_violation, len(findings), "violation")
     summary = f"{plural(len(findings), 'violation')} of {', '.join(criterion.select)} in {plural(len(files), 'file')}"
     return result(criterion, points, summary, findings=findings, metrics=metrics)
+
+
+def statistics_command(criterion: LintCriterion, files: Iterable[str]) -> tuple[str, ...]:
+    """The same check, printing one count per rule instead of every violation."""
+    argv = list(lint_command(criterion, files))
+    argv.insert(argv.index("--"), "--statistics")
+    return tuple(argv)
+
+
+def parse_statistics(stdout: str) -> dict[str, int]:
+    """Violations by rule (code, or name for the codeless syntax errors) from ``--statistics``."""
+    data = load_json(stdout, "ruff")
+    try:
+        return {str(item["code"] or item["name"]): int(item["count"]) for item in data}
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ToolOutputError(f"ruff printed statistics without {exc}") from None
+
+
+def _counted_only(criterion: LintCriterion, ctx: CheckContext, files: list[str]) -> CriterionResult:
+    """Too many violations to list (the report passed the output cap): grade from ruff's counts
+    per rule, so a flood of violations is the student's lost points, not the grader's failure."""
+    run = checked_run(ctx, "ruff", statistics_command(criterion, files), ok_exits=(0,))
+    counts = parse_statistics(run.stdout)
+    total = sum(counts.values())
+    metrics = {"violations": float(total)}
+    unchecked = unchecked_files(criterion, ctx, files, [], UNPARSED_CODES)
+    if unchecked:
+        return unchecked_result(criterion, unchecked, [], metrics)
+    points = deduction(criterion.points, criterion.per_violation, total, "violation")
+    worst = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:5]
+    by_rule = ", ".join(f"{code} x{count}" for code, count in worst)
+    summary = f"{plural(total, 'violation')} of {', '.join(criterion.select)} in {plural(len(files), 'file')}, too many to list (most: {by_rule})"
+    return result(criterion, points, summary, metrics=metrics)
 
 
 KIND = CheckKind(
