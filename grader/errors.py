@@ -16,6 +16,7 @@ classes. ::
     |   +-- PayloadError         input     no       a webhook payload lacking a field: 400
     |   +-- ArchiveError         student   no       the student's archive is unsafe or too big: rejected
     +-- StudentFault             student   no       the student's code did it: graded, never retried
+    |   +-- OutputFlood          student   no       a static tool's report of the code passed the output cap: 0
     |   +-- RunDeadlineExceeded  student   no       the run passed limits.run_timeout: unfinished steps score 0
     +-- PlatformError            platform  yes      the grader failed: never charged; CLI exit code 3;
         |                                           after the last retry ``failed``, "not graded"
@@ -153,6 +154,11 @@ class StudentFault(GraderError):
     """The student's code caused it: caught in the pipeline and graded, never retried."""
 
     fault: ClassVar[Fault] = "student"
+
+
+class OutputFlood(StudentFault):
+    """The student's code made a static tool report more than the sandbox keeps (thousands of
+    findings): too many to count, so the criterion is a graded 0 that says so."""
 
 
 class RunDeadlineExceeded(StudentFault):

@@ -350,3 +350,23 @@ def test_a_step_cut_by_the_run_deadline_is_a_timeout_not_an_escaped_error(
     assert criteria["types"].score == 0 and criteria["types"].verdict == "timeout"
     assert "deadline" in criteria["types"].summary
     assert criteria["correctness"].score == 50
+
+
+@pytest.mark.slow
+def test_a_flood_of_type_errors_is_a_graded_zero_not_the_graders_failure(tmp_path: Path) -> None:
+    """Thousands of mypy errors push its report past the output cap: the criterion is a graded 0
+    that says so (was: a cut report read as garbage, tool_error, and the whole grade exit 3)."""
+    (tmp_path / "rubric.yaml").write_text(
+        "id: flood\ntitle: Flood\ncriteria:\n  - {id: types, kind: types, points: 10}\n"
+    )
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    (submission / "records.py").write_text(
+        "".join(f'x{i}: int = "not an int"\n' for i in range(6000))
+    )
+    report = grade_submission(
+        submission, load_rubric(tmp_path / "rubric.yaml"), LocalSandbox(tmp_path / "cache")
+    )
+    [types] = report.criteria
+    assert (types.score, types.status) == (0, "graded"), types.summary
+    assert "output truncated" in types.summary and not report.platform_failed

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grader.errors import RunDeadlineExceeded, ToolOutputError
+from grader.errors import OutputFlood, RunDeadlineExceeded, ToolOutputError
 from grader.report.model import CriterionResult, Finding, TestResult
 from grader.report.wording import plural
 from grader.rubric.model import CriterionBase, Limits, StaticCriterion
@@ -191,15 +191,23 @@ def checked_run(
     ok_exits: tuple[int, ...],
     cwd: StepDir = "submission",
     outputs: tuple[str, ...] = (),
+    *,
+    reports_findings: bool = False,
 ) -> RunOutput:
     """Run a grading tool; raise ``ToolOutputError`` when it did not finish or failed.
 
     Static tools only read the student's code, so their failure is the
-    grader's, never the student's.
+    grader's, never the student's. With ``reports_findings``, a report cut at the output cap
+    is the student's flood of findings (``OutputFlood``), not garbage from the tool.
     """
     run = ctx.workspace.run(ctx.command(*argv, cwd=cwd, outputs=outputs))
     if run.deadline_passed:
         raise RunDeadlineExceeded(run.stderr)
+    if reports_findings and run.output_truncated:
+        raise OutputFlood(
+            f"{tool} found too much in your code to list: its report passed {size_text(OUTPUT_LIMIT)}"
+            " (output truncated); fix the most frequent problem first"
+        )
     if run.timed_out or run.exit_code not in ok_exits:
         status = (
             "did not finish" if run.exit_code is None else f"failed (exit code {run.exit_code})"

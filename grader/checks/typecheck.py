@@ -138,7 +138,7 @@ def run_types(criterion: TypesCriterion, ctx: CheckContext) -> CriterionResult:
 def _mypy_findings(criterion: TypesCriterion, ctx: CheckContext, files: list[str]) -> list[Finding]:
     """mypy's findings; exit 1 means type errors, 2 a blocking error in the student's code or a crash."""
     argv = types_command(criterion, files, ctx.workspace.cache_dir(cache_name(criterion)))
-    run = checked_run(ctx, "mypy", argv, ok_exits=(0, 1, MYPY_BLOCKING_EXIT))
+    run = checked_run(ctx, "mypy", argv, ok_exits=(0, 1, MYPY_BLOCKING_EXIT), reports_findings=True)
     findings = parse_mypy(run.stdout, files)
     if run.exit_code == MYPY_BLOCKING_EXIT and not findings:
         findings = parse_blocking(run.stderr, files)

@@ -20,11 +20,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from grader import __version__
-from grader.checks.base import COLLECTED_FILE_ENV, PYTEST_PLUGIN, CheckContext, failed
+from grader.checks.base import COLLECTED_FILE_ENV, PYTEST_PLUGIN, CheckContext, failed, result
 from grader.checks.registry import Criterion, run_check
 from grader.checks.rubric import LoadedRubric
 from grader.errors import (
     GraderError,
+    OutputFlood,
     PlatformError,
     RunDeadlineExceeded,
     SandboxError,
@@ -32,7 +33,7 @@ from grader.errors import (
 )
 from grader.report.model import CriterionResult, LateInfo, Report, RubricInfo, SubmissionInfo
 from grader.sandbox.protocol import Command, RunOutput, Sandbox, Workspace
-from grader.scoring import apply_late_policy
+from grader.scoring import Points, apply_late_policy
 from grader.submission import SubmissionFiles, inspect, locate
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,8 @@ def _guarded(criterion: Criterion, ctx: CheckContext) -> CriterionResult:
         return _crashed(criterion, exc)
     except RunDeadlineExceeded as exc:  # before GraderError: the student's, and a result
         return failed(criterion, f"not graded: {exc} (timeout)", verdict="timeout")
+    except OutputFlood as exc:  # the student's thousands of findings: graded, not the grader's
+        return result(criterion, Points(0.0, "too many findings to count: 0"), str(exc))
     except GraderError:
         raise
     except Exception as exc:  # a grader bug: the other criteria still count
