@@ -13,6 +13,7 @@ from support import WEEK01, by_id, grade
 from grader.checks.rubric import LoadedRubric, load_rubric
 from grader.errors import SandboxError
 from grader.pipeline.grade import GradeOptions, grade_submission
+from grader.report.model import CriterionResult
 from grader.sandbox.fake import ScriptedSandbox
 from grader.sandbox.local import LocalSandbox
 from grader.sandbox.protocol import RunOutput
@@ -370,3 +371,36 @@ def test_a_flood_of_type_errors_is_a_graded_zero_not_the_graders_failure(tmp_pat
     [types] = report.criteria
     assert (types.score, types.status) == (0, "graded"), types.summary
     assert "output truncated" in types.summary and not report.platform_failed
+
+
+def _flood(tmp_path: Path, criterion: str, source: str) -> CriterionResult:
+    """Grade a one-criterion rubric on a file made of ``source``; the criterion's result."""
+    (tmp_path / "rubric.yaml").write_text(f"id: flood\ntitle: Flood\ncriteria:\n  - {criterion}\n")
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    (submission / "records.py").write_text(source)
+    report = grade_submission(
+        submission, load_rubric(tmp_path / "rubric.yaml"), LocalSandbox(tmp_path / "cache")
+    )
+    assert not report.platform_failed, report.criteria[0].summary
+    [result] = report.criteria
+    return result
+
+
+@pytest.mark.slow
+def test_a_flood_of_advice_below_the_security_threshold_costs_nothing(tmp_path: Path) -> None:
+    """Thousands of low-severity findings push bandit's report past the output cap: bandit runs
+    again listing only what counts, so the advice costs nothing (was: tool_error, exit 3)."""
+    lines = "".join(f"assert x{i}\n" for i in range(3000))  # B101, low severity
+    result = _flood(tmp_path, "{id: security, kind: security, points: 5}", lines)
+    assert (result.score, result.status) == (5, "graded"), result.summary
+
+
+@pytest.mark.slow
+def test_a_flood_of_simple_functions_costs_no_complexity_points(tmp_path: Path) -> None:
+    """Thousands of rank-A functions push radon's report past the output cap: radon runs again
+    listing only the functions over max_rank, and the summary says so (was: tool_error)."""
+    functions = "".join(f"def f{i}():\n    return {i}\n" for i in range(12000))
+    result = _flood(tmp_path, "{id: complexity, kind: complexity, points: 5}", functions)
+    assert (result.score, result.status) == (5, "graded"), result.summary
+    assert "too many functions to list them all" in result.summary

@@ -46,9 +46,19 @@ class ComplexityCriterion(StaticCriterion):
     """Points deducted per function over `max_rank` and per file under `min_maintainability`."""
 
 
-def cc_command(files: Iterable[str]) -> tuple[str, ...]:
-    """``radon cc -j -s`` from the grader's folder."""
-    return ("python", "-m", "radon", "cc", "-j", "-s", *(f"../submission/{name}" for name in files))
+def cc_command(files: Iterable[str], min_rank: str | None = None) -> tuple[str, ...]:
+    """``radon cc -j -s`` from the grader's folder; with ``min_rank``, only blocks ranked so or worse."""
+    floor = ("-n", min_rank) if min_rank else ()
+    return (
+        "python",
+        "-m",
+        "radon",
+        "cc",
+        "-j",
+        "-s",
+        *floor,
+        *(f"../submission/{name}" for name in files),
+    )
 
 
 def mi_command(files: Iterable[str]) -> tuple[str, ...]:
@@ -149,7 +159,7 @@ def run_complexity(criterion: ComplexityCriterion, ctx: CheckContext) -> Criteri
     if not files:
         return failed(criterion, "no Python files to measure")
     try:
-        findings = _radon_findings(criterion, ctx, files)
+        findings, every_function = _radon_findings(criterion, ctx, files)
     except ToolOutputError as exc:
         return failed(criterion, str(exc), tool_fault=True)
     violations = [finding for finding in findings if finding.severity == "error"]
@@ -162,7 +172,7 @@ def run_complexity(criterion: ComplexityCriterion, ctx: CheckContext) -> Criteri
     return result(
         criterion,
         points,
-        _complexity_summary(criterion, functions, violations),
+        _complexity_summary(criterion, functions, violations, every_function=every_function),
         findings=violations,
         metrics=metrics,
     )
@@ -170,26 +180,39 @@ def run_complexity(criterion: ComplexityCriterion, ctx: CheckContext) -> Criteri
 
 def _radon_findings(
     criterion: ComplexityCriterion, ctx: CheckContext, files: list[str]
-) -> list[Finding]:
+) -> tuple[list[Finding], bool]:
+    """The findings, and whether every function is among them (not only those over max_rank)."""
     cc_run = checked_run(ctx, "radon cc", cc_command(files), ok_exits=(0,), cwd="grader")
+    every_function = not cc_run.output_truncated
+    if cc_run.output_truncated:  # too many functions to list: list only those over max_rank
+        over = "ABCDEF"[min(RANK_ORDER[criterion.max_rank] + 1, 5)]
+        argv = cc_command(files, min_rank=over)
+        cc_run = checked_run(
+            ctx, "radon cc", argv, ok_exits=(0,), cwd="grader", reports_findings=True
+        )
     findings = parse_cc(cc_run.stdout, files, criterion.max_rank)
     if criterion.min_maintainability is not None:
         mi_run = checked_run(ctx, "radon mi", mi_command(files), ok_exits=(0,), cwd="grader")
         findings += parse_mi(mi_run.stdout, files, criterion.min_maintainability)
-    return findings
+    return findings, every_function
 
 
 def _complexity_summary(
-    criterion: ComplexityCriterion, functions: list[Finding], violations: list[Finding]
+    criterion: ComplexityCriterion,
+    functions: list[Finding],
+    violations: list[Finding],
+    *,
+    every_function: bool = True,
 ) -> str:
     worst = max(
         (finding.code[3:] for finding in functions),
         key=lambda rank: RANK_ORDER.get(rank, 0),
         default="A",
     )
-    summary = (
-        f"{plural(len(functions), 'function')}, worst rank {worst} (allowed: {criterion.max_rank})"
-    )
+    counted = plural(len(functions), "function")
+    if not every_function:  # radon listed only the functions over max_rank
+        counted = f"{counted} over rank {criterion.max_rank} (too many functions to list them all)"
+    summary = f"{counted}, worst rank {worst} (allowed: {criterion.max_rank})"
     if criterion.min_maintainability is not None:
         low = sum(1 for finding in violations if finding.code == "mi-low")
         summary += (

@@ -45,11 +45,18 @@ class SecurityCriterion(StaticCriterion):
 BANDIT_ISSUES_EXIT = 1
 
 
-def security_command(criterion: SecurityCriterion, files: Iterable[str]) -> tuple[str, ...]:
-    """``bandit`` on explicit files: given no folder, it looks for no ``.bandit`` file."""
+def security_command(
+    criterion: SecurityCriterion, files: Iterable[str], *, counted_only: bool = False
+) -> tuple[str, ...]:
+    """``bandit`` on explicit files: given no folder, it looks for no ``.bandit`` file.
+
+    ``counted_only`` leaves out the findings below the rubric's thresholds (the advice)."""
     argv = ["python", "-m", "bandit", "-f", "json", "-q", "--ignore-nosec"]
     if criterion.skip:
         argv += ["-s", ",".join(criterion.skip)]
+    if counted_only:
+        argv += ["--severity-level", criterion.fail_on]
+        argv += ["--confidence-level", criterion.min_confidence]
     return (*argv, "--", *files)
 
 
@@ -102,6 +109,11 @@ def run_security(criterion: SecurityCriterion, ctx: CheckContext) -> CriterionRe
         run = checked_run(
             ctx, "bandit", security_command(criterion, files), ok_exits=(0, BANDIT_ISSUES_EXIT)
         )
+        if run.output_truncated:  # the advice outgrew the output: list only what counts
+            argv = security_command(criterion, files, counted_only=True)
+            run = checked_run(
+                ctx, "bandit", argv, ok_exits=(0, BANDIT_ISSUES_EXIT), reports_findings=True
+            )
         findings = parse_bandit(run.stdout, files, criterion)
     except ToolOutputError as exc:
         return failed(criterion, str(exc), tool_fault=True)
