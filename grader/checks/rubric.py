@@ -21,8 +21,9 @@ from pathlib import Path
 from grader.checks.registry import REGISTRY, CheckRegistry, Rubric
 from grader.errors import RubricError, RubricProblem
 from grader.rubric.faults import fault_folders
-from grader.rubric.loader import PositionIndex, load_model, problem_at
+from grader.rubric.loader import load_model, outside_folder
 from grader.rubric.model import NamedPath, PathKind
+from grader.rubric.positions import PositionIndex, problem_at
 from grader.rubric.pyfile import missing_definition
 
 
@@ -73,7 +74,9 @@ def _path_problems(
     for named in named_paths:
         target = path.parent / named.path
         try:
-            message = _outside(path.parent, named.path) or _path_problem(target, named.must_be)
+            message = outside_folder(path.parent, named.path) or _path_problem(
+                target, named.must_be
+            )
             if message is None and named.defines is not None:
                 message = missing_definition(target, named.defines)
         except (OSError, ValueError) as exc:  # a name too long, a NUL byte
@@ -88,15 +91,6 @@ def _path_problems(
                 )
             )
     return problems
-
-
-def _outside(folder: Path, relative: str) -> str | None:
-    """Why ``relative`` leaves ``folder`` (absolute, ``..``, or a link out of it), or None."""
-    if Path(relative).is_absolute() or ".." in Path(relative).parts:
-        return "must be inside the rubric folder: give a path relative to it, without `..`"
-    if not (folder / relative).resolve().is_relative_to(folder.resolve()):
-        return "leads out of the rubric folder (through a symbolic link)"
-    return None
 
 
 def _path_problem(target: Path, want: PathKind) -> str | None:

@@ -1,1 +1,1 @@
-"""What an instructor writes: the rubric's models (``model``), loading them from YAML with errors at file:line (``loader``), and a rubric folder's score bands (``bands``)."""
+"""What an instructor writes: the shared models (``model``), reading YAML within bounds (``loader``) with every error at file:line:column (``positions``), fault folders (``faults``) and a rubric folder's score bands (``bands``)."""

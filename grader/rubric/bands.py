@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 
 from grader.errors import RubricError, RubricProblem
-from grader.rubric.loader import load_model
+from grader.rubric.loader import load_model, outside_folder
 
 RUBRIC_FILE = "rubric.yaml"
 BANDS_FILE = "bands.yaml"
@@ -53,14 +53,12 @@ def rubric_file(path: Path) -> Path:
 
 def _folder_problem(folder: Path, name: str) -> str | None:
     """Why ``name`` is not a folder inside the rubric folder (it is graded), or None."""
-    relative = Path(name)
-    if relative.is_absolute() or ".." in relative.parts:
-        return f"{name!r} must be a folder inside the rubric folder, without `..`"
     try:
+        outside = outside_folder(folder, name)
+        if outside is not None:
+            return f"{name!r} {outside}"
         if not (folder / name).is_dir():
             return f"folder {folder / name} does not exist"
-        if not (folder / name).resolve().is_relative_to(folder.resolve()):
-            return f"{name!r} leads out of the rubric folder (through a symbolic link)"
     except (OSError, ValueError) as exc:
         return f"{name!r} cannot be read: {getattr(exc, 'strerror', None) or exc}"
     return None

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import RubricError, RubricProblem
-from grader.rubric.loader import PositionIndex, load_model, problem_at
+from grader.rubric.loader import load_model
 from grader.rubric.model import FaultSpec
+from grader.rubric.positions import PositionIndex, problem_at
 
 FAULT_FILE = "fault.yaml"
 FAULT_README = "README.md"
