@@ -487,3 +487,35 @@ def test_redis_limiter_shares_its_windows_and_pauses() -> None:
             other.acquire(max_wait=0)
         assert 1 < paused.value.delay <= 2
         other.acquire(max_wait=3)  # waits the pause out
+
+
+@pytest.mark.postgres
+def test_a_forked_child_never_shares_the_parents_postgresql_connection() -> None:
+    """A Celery pool's replacement child is forked from a process that used the store."""
+    import os
+
+    from sqlalchemy import text
+
+    from grader.service.store.engine import make_engine
+
+    with postgres_database() as url:
+        engine = make_engine(url)
+        with engine.connect() as conn:  # the parent's connection, back in the pool after this
+            parent_backend = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        read, write = os.pipe()
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the child reports through the pipe
+            try:
+                with engine.connect() as conn:
+                    backend = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+                os.write(write, str(backend).encode())
+            finally:
+                os._exit(0)
+        os.close(write)
+        _, status = os.waitpid(child, 0)
+        child_backend = int(os.read(read, 64) or b"0")
+        os.close(read)
+        with engine.connect() as conn:  # the parent's connection still works
+            assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() == parent_backend
+        engine.dispose()
+        assert status == 0 and child_backend not in (0, parent_backend)

@@ -336,3 +336,21 @@ def test_a_platform_failed_report_is_retried_and_never_published(
     assert status is None and len(asked) == 1
     assert harness.store.result(submission_id) is None
     assert harness.github.statuses == [] and harness.github.reviews == []
+
+
+def test_a_forked_child_builds_its_own_services_under_a_lock_of_its_own() -> None:
+    """The worker's sweeper thread may hold the lock when the pool forks a replacement child."""
+    from grader.service import tasks
+
+    saved = tasks._services
+    tasks._services = object()  # type: ignore[assignment]  # the parent's, built already
+    try:
+        with tasks._lock:
+            child = os.fork()
+            if child == 0:  # pragma: no cover - the child answers by its exit code
+                fresh = tasks._services is None and tasks._lock.acquire(blocking=False)
+                os._exit(0 if fresh else 1)
+            _, status = os.waitpid(child, 0)
+    finally:
+        tasks._services = saved
+    assert os.waitstatus_to_exitcode(status) == 0

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import secrets
 import threading
 import time
@@ -49,6 +50,21 @@ soft limit (``TaskTimeLimit``, retried) and its hard limit (the process is kille
 app = Celery("grader")
 _services: jobs.Services | None = None
 _lock = threading.Lock()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child builds its own services, under a lock of its own.
+
+    The parent (the worker's main process, whose sweeper thread uses the services) may
+    hold ``_lock`` at the fork: the child's copy would stay locked forever. The parent's
+    HTTP sessions and database pool are not the child's to share either.
+    """
+    global _services, _lock
+    _lock = threading.Lock()
+    _services = None
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def configure(settings: ServiceSettings) -> Celery:

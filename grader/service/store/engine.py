@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,27 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    _fresh_pool_after_fork(engine)
+    return engine
+
+
+def _fresh_pool_after_fork(engine: Engine) -> None:
+    """A forked child (a Celery pool's replacement process) gets a pool of its own.
+
+    Without this the child reuses the parent's open connections: two processes on one
+    PostgreSQL socket ("prepared statement _pg3_0 already exists", or a read that waits
+    forever for an answer the other process took). SQLAlchemy's recipe: dispose the pool in
+    the child without closing the parent's connections.
+    """
+    ref = weakref.ref(engine)
+
+    def in_child() -> None:
+        alive = ref()
+        if alive is not None:
+            alive.dispose(close=False)
+
+    os.register_at_fork(after_in_child=in_child)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
