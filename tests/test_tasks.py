@@ -204,8 +204,7 @@ def test_two_pool_processes_never_renew_each_others_lease(
     store.migrate()
     submission_id = store.add_submission(new_submission()).id
     store.dispose()  # no connection crosses the fork
-    # As in a pool whose parent built its services before forking a child (the sweeper does).
-    monkeypatch.setattr(tasks, "_services", _services(store=store))
+    built = _services(store=store)  # what each child builds for itself after the fork
     fork = multiprocessing.get_context("fork")
     a_claimed, b_claimed = fork.Event(), fork.Event()
     results = fork.Queue()
@@ -229,6 +228,7 @@ def test_two_pool_processes_never_renew_each_others_lease(
         return "b"
 
     def worker(job: Any) -> None:
+        tasks._services = built
         jobs.grade = job  # this process's job, run by the real task
         tasks.grade(submission_id)
 

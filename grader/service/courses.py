@@ -3,11 +3,24 @@
 A YAML file (``GRADER_COURSES``), validated like a rubric, with every problem
 named by file, line and field::
 
-    assignments:
-      - id: week01-generators
-        rubric: rubrics/week01-generators/rubric.yaml   # relative to this file
-        repositories: ["python-de-2026/*"]              # globs on owner/name
-        paths: ["week01/*"]                             # optional: a changed path must match
+    courses:
+      - id: python-de-2026
+        title: Python Mastery + Data Engineering 2026
+        staff:
+          owners: [prof-ada]                           # GitHub logins
+          instructors: []
+          tas: [ta-bob]
+          teams: ["python-de-2026/staff"]              # org/team: its members are TAs
+        late_days: 5                                   # optional course-wide budget
+        assignments:
+          - id: week01-generators
+            rubric: rubrics/week01-generators/rubric.yaml   # relative to this file
+            repositories: ["python-de-2026/*"]              # globs on owner/name
+            paths: ["week01/*"]                             # optional: a changed path must match
+            counts: last_on_time                            # or best, or last
+
+A file with only a top-level ``assignments:`` list (the first form of this file) is one
+course, ``course``, whose staff are the operators (``GRADER_ADMINS``).
 
 A pull request is graded against every assignment whose repository glob matches
 its base repository and, when the assignment lists ``paths``, one of whose
@@ -21,8 +34,10 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -31,6 +46,15 @@ from grader.errors import RubricError, RubricProblem
 from grader.rubric.loader import load_model
 
 _REPOSITORY_GLOB = r"^[A-Za-z0-9_.*?\[\]!-]+/[A-Za-z0-9_.*?\[\]!-]+$"
+_LOGIN = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$"
+_TEAM = r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
+LEGACY_COURSE = "course"
+"""The id of the one course a file with a top-level ``assignments:`` list describes."""
+
+Counts = Literal["last_on_time", "best", "last"]
+"""Which submission of a student counts: the last one on time (falling back to the last
+late one when none was on time), the best score, or the last one."""
+Role = Literal["owner", "instructor", "ta"]
 
 
 class _Model(BaseModel):
@@ -48,6 +72,8 @@ class Assignment(_Model):
     """Globs on `owner/name` of the pull request's base repository."""
     paths: tuple[str, ...] | None = None
     """Globs on changed paths; the pull request must change one. Unset: any change."""
+    counts: Counts = "last_on_time"
+    """Which submission counts for the gradebook: `last_on_time`, `best` or `last`."""
 
     @field_validator("repositories")
     @classmethod
@@ -67,19 +93,88 @@ class Assignment(_Model):
         return globs
 
 
-class CourseConfig(_Model):
-    """Every assignment the service grades."""
+class Staff(_Model):
+    """Who teaches a course; everyone else who signs in is a student."""
 
-    assignments: tuple[Assignment, ...]
+    owners: tuple[str, ...] = ()
+    """GitHub logins of the course's owners."""
+    instructors: tuple[str, ...] = ()
+    """GitHub logins of its instructors."""
+    tas: tuple[str, ...] = ()
+    """GitHub logins of its teaching assistants."""
+    teams: tuple[str, ...] = ()
+    """GitHub teams as `org/team-slug`: their members are teaching assistants."""
+
+    @field_validator("owners", "instructors", "tas")
+    @classmethod
+    def _logins(cls, logins: tuple[str, ...]) -> tuple[str, ...]:
+        for login in logins:
+            if not re.match(_LOGIN, login):
+                raise ValueError(f"{login!r} is not a GitHub login")
+        return tuple(login.lower() for login in logins)
+
+    @field_validator("teams")
+    @classmethod
+    def _teams(cls, teams: tuple[str, ...]) -> tuple[str, ...]:
+        for team in teams:
+            if not re.match(_TEAM, team):
+                raise ValueError(f"{team!r} is not `org/team-slug`")
+        return tuple(team.lower() for team in teams)
+
+    def role(self, login: str) -> Role | None:
+        """The highest role the login has by name (teams are asked of GitHub at sign-in)."""
+        name = login.lower()
+        if name in self.owners:
+            return "owner"
+        if name in self.instructors:
+            return "instructor"
+        if name in self.tas:
+            return "ta"
+        return None
+
+
+class Course(_Model):
+    """One course: its staff, its late-day budget and its assignments."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=100)
+    """Course identifier, in the console's addresses, e.g. `python-de-2026`."""
+    title: str = Field(min_length=1, max_length=200)
+    """The course's name on the console."""
+    staff: Staff = Staff()
+    late_days: int | None = Field(default=None, ge=0, le=365)
+    """A course-wide budget of late days, spent automatically on late work; unset: none."""
+    assignments: tuple[Assignment, ...] = ()
+
+
+class CourseConfig(_Model):
+    """Every course and assignment the service grades."""
+
+    courses: tuple[Course, ...] = ()
+    assignments: tuple[Assignment, ...] = ()
+    """The first form of this file: assignments of one course, `course`."""
 
     @model_validator(mode="after")
     def _unique_ids(self) -> CourseConfig:
+        if self.courses and self.assignments:
+            raise ValueError("list assignments under `courses:`, or only `assignments:`, not both")
         seen: set[str] = set()
-        for assignment in self.assignments:
+        for assignment in self.all_assignments():
             if assignment.id in seen:
                 raise ValueError(f"assignment id {assignment.id!r} appears twice")
             seen.add(assignment.id)
+        course_ids = [course.id for course in self.courses]
+        if len(set(course_ids)) != len(course_ids):
+            raise ValueError("a course id appears twice")
         return self
+
+    def all_courses(self) -> tuple[Course, ...]:
+        """The courses, the first form of the file read as one course."""
+        if self.courses:
+            return self.courses
+        return (Course(id=LEGACY_COURSE, title="Course", assignments=self.assignments),)
+
+    def all_assignments(self) -> list[Assignment]:
+        return [assignment for course in self.all_courses() for assignment in course.assignments]
 
 
 @dataclass(frozen=True)
@@ -90,10 +185,18 @@ class Route:
     loaded: LoadedRubric
     digest: str
     """Digest of the rubric folder (rubric and hidden tests): a change regrades."""
+    course: str = LEGACY_COURSE
+    """The id of the course the assignment belongs to."""
 
     @property
     def id(self) -> str:
         return self.assignment.id
+
+    @property
+    def due(self) -> datetime | None:
+        """The rubric's deadline (its late policy's ``due``); None without a late policy."""
+        late = self.loaded.rubric.late
+        return late.due if late is not None else None
 
     def wants(self, changed: Iterable[str]) -> bool:
         """True when the assignment applies to a pull request changing these paths."""
@@ -108,6 +211,8 @@ class Courses:
 
     path: Path
     routes: tuple[Route, ...]
+    courses: tuple[Course, ...] = ()
+    """Every course (the first form of the file: one, ``course``)."""
 
     def for_repository(self, repository: str) -> list[Route]:
         """The assignments whose repository globs match ``owner/name``."""
@@ -121,6 +226,13 @@ class Courses:
     def get(self, assignment_id: str) -> Route | None:
         return next((route for route in self.routes if route.id == assignment_id), None)
 
+    def course(self, course_id: str) -> Course | None:
+        return next((course for course in self.courses if course.id == course_id), None)
+
+    def course_routes(self, course_id: str) -> list[Route]:
+        """The course's assignments that loaded, in the file's order."""
+        return [route for route in self.routes if route.course == course_id]
+
 
 def load_courses(path: Path) -> Courses:
     """Read and validate the course configuration and every rubric it names.
@@ -130,7 +242,7 @@ def load_courses(path: Path) -> Courses:
     config, _raw, _index = load_model(path, CourseConfig)
     routes: list[Route] = []
     problems: list[RubricProblem] = []
-    for number, assignment in enumerate(config.assignments):
+    for field, course, number, assignment in _numbered(config):
         rubric_path = (path.parent / assignment.rubric).resolve()
         if not rubric_path.is_file():
             problems.append(
@@ -138,7 +250,7 @@ def load_courses(path: Path) -> Courses:
                     path,
                     None,
                     None,
-                    f"assignments[{number}].rubric",
+                    f"{field}assignments[{number}].rubric",
                     f"{assignment.rubric}: no such file (relative to {path.parent})",
                 )
             )
@@ -148,10 +260,22 @@ def load_courses(path: Path) -> Courses:
         except RubricError as exc:
             problems.extend(exc.problems)
             continue
-        routes.append(Route(assignment, loaded, folder_digest(loaded.folder)))
+        routes.append(Route(assignment, loaded, folder_digest(loaded.folder), course.id))
     if problems:
         raise RubricError(problems)
-    return Courses(path.resolve(), tuple(routes))
+    return Courses(path.resolve(), tuple(routes), config.all_courses())
+
+
+def _numbered(config: CourseConfig) -> Iterable[tuple[str, Course, int, Assignment]]:
+    """Each assignment with its course and where it sits in the file."""
+    if not config.courses:
+        course = config.all_courses()[0]
+        for number, assignment in enumerate(config.assignments):
+            yield "", course, number, assignment
+        return
+    for index, course in enumerate(config.courses):
+        for number, assignment in enumerate(course.assignments):
+            yield f"courses[{index}].", course, number, assignment
 
 
 def folder_digest(folder: Path, skip: Sequence[str] = ("__pycache__", ".pytest_cache")) -> str:
