@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -269,6 +269,15 @@ def test_the_late_policy_is_applied_from_the_submission_time(
     )
     assert two_days.late is not None
     assert (two_days.late.days_late, two_days.score) == (1, 90)
+    extended = grade(  # the student's own due date (an extension) makes the same push on time
+        WEEK01 / "reference",
+        week01,
+        sandbox,
+        submitted_at=two_days.late.submitted_at,
+        due=due + timedelta(days=3),
+    )
+    assert extended.late is not None and extended.late.due == due + timedelta(days=3)
+    assert (extended.late.days_late, extended.score) == (0, 100)
     too_late = grade(
         WEEK01 / "reference", week01, sandbox, submitted_at=datetime(2027, 1, 1, tzinfo=UTC)
     )

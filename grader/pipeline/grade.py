@@ -48,6 +48,9 @@ class GradeOptions:
 
     submitted_at: datetime | None = None
     """When the work was submitted, for the late policy; None: on time."""
+    due: datetime | None = None
+    """The student's own deadline (an extension, late days spent), replacing the late
+    policy's ``due``; None: the rubric's."""
     now: datetime | None = None
     """The grading time (for `after_due` visibility); None: the clock."""
     show_hidden: bool = False
@@ -88,6 +91,7 @@ def grade_submission(
         submission,
         results,
         options.submitted_at,
+        due=options.due,
         tools=tools,
         sandbox=sandbox_info,
         graded_at=now,
@@ -249,6 +253,7 @@ def build_report(
     results: list[CriterionResult],
     submitted_at: datetime | None,
     *,
+    due: datetime | None = None,
     tools: dict[str, str],
     sandbox: dict[str, str],
     graded_at: datetime,
@@ -259,11 +264,12 @@ def build_report(
     total = round(sum(result.score for result in results), 2)
     late: LateInfo | None = None
     if rubric.late is not None and submitted_at is not None:
-        penalty = apply_late_policy(total, rubric.late, submitted_at)
+        policy = rubric.late if due is None else rubric.late.model_copy(update={"due": due})
+        penalty = apply_late_policy(total, policy, submitted_at)
         total = penalty.score
         late = LateInfo(
             submitted_at=submitted_at,
-            due=rubric.late.due,
+            due=policy.due,
             days_late=penalty.days_late,
             penalty_percent=penalty.penalty_percent,
             accepted=penalty.accepted,
