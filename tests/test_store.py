@@ -226,6 +226,24 @@ def graded(submission_id: str, score: float = 7.5, duration: float = 3.0) -> Res
     )
 
 
+def test_the_author_is_kept_lowercased_and_a_regrade_keeps_it(store: Store) -> None:
+    stored = store.add_submission(dataclasses.replace(new(), author_login="Alice", author_id=42))
+    sub = store.get(stored.id)
+    assert sub is not None and (sub.author_login, sub.author_id) == ("alice", 42)
+    regrade = store.get(store.add_submission(regrade_of(sub, sub.rubric_sha256)).id)
+    assert regrade is not None and (regrade.author_login, regrade.author_id) == ("alice", 42)
+    anonymous = store.get(store.add_submission(new("c" * 40)).id)
+    assert anonymous is not None and anonymous.author_login is None
+
+
+def test_a_result_keeps_its_score_before_the_late_penalty(store: Store) -> None:
+    stored = store.add_submission(new())
+    store.claim(stored.id, "w1", timedelta(seconds=30))
+    assert store.save_result(stored.id, dataclasses.replace(graded(stored.id, 6.0), raw_score=8.0))
+    result = store.result(stored.id)
+    assert result is not None and (result.score, result.raw_score) == (6.0, 8.0)
+
+
 def test_records_are_frozen_snapshots_not_live_rows(store: Store) -> None:
     """A record the store returns cannot be changed, and does not change when the store does."""
     stored = store.add_submission(new())

@@ -54,6 +54,14 @@ class NewSubmission:
     submissions submitted at or before it, and one submitted before an existing
     submission of the same pull request and assignment is stored already superseded.
     """
+    author_login: str | None = None
+    """The pull request's author (the student), lowercased here; None when GitHub named none."""
+    author_id: int | None = None
+    """The author's GitHub user id (a login can be renamed; the id stays)."""
+
+    def __post_init__(self) -> None:
+        if self.author_login is not None:
+            object.__setattr__(self, "author_login", self.author_login.lower())
 
 
 @dataclass(frozen=True)
@@ -106,6 +114,9 @@ class Submission:
     check_run_id: int | None
     score: float | None
     max_score: float | None
+    author_login: str | None = None
+    """The pull request's author, lowercased (the student); None before it was recorded."""
+    author_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +149,8 @@ class Result:
     duration: float
     """Seconds from the delivery to the graded report."""
     created_at: datetime = field(default_factory=utcnow)
+    raw_score: float | None = None
+    """The criteria's total before the late penalty; None for a result saved without it."""
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
-"""The SQLAlchemy tables behind ``SqlStore``; the Alembic migrations create them.
+"""The SQLAlchemy tables behind ``SqlStore`` and ``SqlCourseStore``; the Alembic migrations
+create them.
 
-Only ``sql.py`` (and the migrations' ``env.py``) touch these rows; everything else
-sees the plain records of ``records.py``.
+Only ``sql.py`` and ``course_sql.py`` (and the migrations' ``env.py``) touch these rows;
+everything else sees the plain records of ``records.py`` and ``course.py``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -35,6 +47,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     pass
+
+
+AutoId = BigInteger().with_variant(Integer, "sqlite")
+"""An autoincrement key: 64-bit on PostgreSQL; SQLite numbers only an ``INTEGER PRIMARY KEY``."""
 
 
 class DeliveryRow(Base):
@@ -98,6 +114,8 @@ class SubmissionRow(Base):
     check_run_id: Mapped[int | None] = mapped_column(Integer)
     score: Mapped[float | None] = mapped_column(Float)
     max_score: Mapped[float | None] = mapped_column(Float)
+    author_login: Mapped[str | None] = mapped_column(String(255), index=True)
+    author_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class AttemptRow(Base):
@@ -129,6 +147,7 @@ class ResultRow(Base):
     durations: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     duration: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    raw_score: Mapped[float | None] = mapped_column(Float)
 
 
 class PublicationRow(Base):
@@ -142,3 +161,97 @@ class PublicationRow(Base):
     github_id: Mapped[int | None] = mapped_column(Integer)
     progress: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# --- the instructor console (see ``course.py``) ----------------------------------------------
+
+
+class StudentRow(Base):
+    """One student of a course's roster (see ``course.Student``)."""
+
+    __tablename__ = "students"
+    __table_args__ = (UniqueConstraint("course", "login", name="uq_students_course_login"),)
+    """One student per login in a course; NULL logins (not yet matched) never collide."""
+
+    course: Mapped[str] = mapped_column(String(128), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    login: Mapped[str | None] = mapped_column(String(255), index=True)
+    github_id: Mapped[int | None] = mapped_column(BigInteger)
+    student_id: Mapped[str | None] = mapped_column(String(255))
+    name: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(320))
+
+
+class ExtensionRow(Base):
+    """A student's own due date for an assignment (see ``course.Extension``)."""
+
+    __tablename__ = "extensions"
+
+    course: Mapped[str] = mapped_column(String(128), primary_key=True)
+    assignment: Mapped[str] = mapped_column(String(128), primary_key=True)
+    student: Mapped[str] = mapped_column(String(255), primary_key=True)
+    due: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    granted_by: Mapped[str] = mapped_column(String(255))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OverrideRow(Base):
+    """A grade set by hand (see ``course.Override``)."""
+
+    __tablename__ = "overrides"
+
+    course: Mapped[str] = mapped_column(String(128), primary_key=True)
+    assignment: Mapped[str] = mapped_column(String(128), primary_key=True)
+    student: Mapped[str] = mapped_column(String(255), primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(255))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditRow(Base):
+    """One change the console made (see ``course.AuditEntry``)."""
+
+    __tablename__ = "audit"
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    course: Mapped[str] = mapped_column(String(128), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(512))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class RegradeRequestRow(Base):
+    """A student's request for another look (see ``course.RegradeRequest``)."""
+
+    __tablename__ = "regrade_requests"
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    course: Mapped[str] = mapped_column(String(128), index=True)
+    submission_id: Mapped[str] = mapped_column(String(32), index=True)
+    login: Mapped[str] = mapped_column(String(255))
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    response: Mapped[str | None] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_by: Mapped[str | None] = mapped_column(String(255))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiTokenRow(Base):
+    """A script's bearer token, kept as the SHA-256 of its secret (see ``course.ApiToken``)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    login: Mapped[str] = mapped_column(String(255), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
