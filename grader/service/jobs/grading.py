@@ -203,6 +203,7 @@ def _save(
     result = Result(
         submission_id=sub.id,
         score=report.score,
+        raw_score=round(sum(criterion.score for criterion in report.criteria), 2),
         max_score=report.max_score,
         status=report.status,
         report=report.model_dump(mode="json", by_alias=True),
