@@ -228,6 +228,37 @@ def test_rerequested_check_run_regrades_the_same_commit(
     assert post(client, "check_run", rerun, delivery="r2").json()["status"] == "ignored"
 
 
+def test_the_pull_requests_author_is_stored_as_the_student(
+    client: TestClient, backend: Backend
+) -> None:
+    """A pull request by Alice stores author ``alice`` (lowercased) and her id; its regrade too."""
+    opened = payload("pull_request.opened")
+    opened["pull_request"]["user"] = {"login": "Alice", "id": 4242, "type": "User"}
+    answer = post(client, "pull_request", opened, delivery="a")
+    assert answer.status_code == 202, answer.text
+    sub = backend.store.get(answer.json()["submission_ids"][0])
+    assert sub is not None and (sub.author_login, sub.author_id) == ("alice", 4242)
+    rerun = payload("check_run.rerequested")
+    rerun["repository"] = opened["repository"]
+    rerun["check_run"]["external_id"] = sub.id
+    regrade = backend.store.get(
+        post(client, "check_run", rerun, delivery="r").json()["submission_ids"][0]
+    )
+    assert regrade is not None and regrade.regrade and regrade.author_login == "alice"
+
+
+def test_a_pull_request_opened_by_a_bot_belongs_to_the_sender(
+    client: TestClient, backend: Backend
+) -> None:
+    """GitHub Classroom's bot opens the feedback pull request; the student is who pushed."""
+    opened = payload("pull_request.opened")
+    opened["pull_request"]["user"] = {"login": "github-classroom[bot]", "id": 1, "type": "Bot"}
+    opened["sender"] = {"login": "Bob", "id": 77, "type": "User"}
+    answer = post(client, "pull_request", opened, delivery="a")
+    sub = backend.store.get(answer.json()["submission_ids"][0])
+    assert sub is not None and (sub.author_login, sub.author_id) == ("bob", 77)
+
+
 def test_broker_down_keeps_the_submission_for_the_sweep(
     client: TestClient, backend: Backend
 ) -> None:
@@ -315,6 +346,8 @@ def _deep(levels: int) -> Any:
         (json.dumps(_set("pull_request.number", True)), "pull_request.number"),
         (json.dumps(_set("installation.id", 2**64)), "installation.id"),
         (json.dumps(_set("pull_request.head.ref", "r" * 256)), "pull_request.head.ref"),
+        (json.dumps(_set("pull_request.user.login", "u" * 256)), "pull_request.user.login"),
+        (json.dumps(_set("sender.id", "77")), "sender.id"),
     ],
     ids=lambda value: value[:40] if isinstance(value, str) else None,
 )

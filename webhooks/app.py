@@ -364,6 +364,8 @@ def _submit(backend: Backend, delivery: str, push: events.PullRequestPush) -> Ou
                 paths=list(route.assignment.paths) if route.assignment.paths else None,
                 delivery_id=delivery,
                 submitted_at=push.updated_at,
+                author_login=push.author_login,
+                author_id=push.author_id,
             )
         )
         if not stored.created or stored.outdated_by is not None:

@@ -72,6 +72,15 @@ class _Account(_Lenient):
     login: Name
 
 
+class _User(_Lenient):
+    """A pull request's author or a delivery's sender."""
+
+    login: Name
+    id: AnyId | None = None
+    type: Name | None = None
+    """``User``, ``Bot`` (github-classroom[bot]...) or ``Organization``."""
+
+
 class _Repo(_Lenient):
     full_name: Name = Field(pattern=r"^[^/\s]+/[^/\s]+$")
 
@@ -93,6 +102,8 @@ class _PullRequest(_Lenient):
     base: _Ref
     updated_at: datetime | None = Field(default=None, strict=False)
     """When GitHub last changed the pull request (ISO 8601); orders pushes that race."""
+    user: _User | None = None
+    """Who opened the pull request: the student, unless a bot opened it for them."""
 
 
 class _PullRequestPayload(_Lenient):
@@ -100,6 +111,8 @@ class _PullRequestPayload(_Lenient):
     repository: _Repo
     pull_request: _PullRequest
     installation: _Installation | None = None
+    sender: _User | None = None
+    """Who caused this delivery (pushed, opened): the student when a bot opened the PR."""
 
 
 class _CheckRun(_Lenient):
@@ -158,6 +171,9 @@ class PullRequestPush:
     installation_id: int | None
     updated_at: datetime | None = None
     """GitHub's ``pull_request.updated_at``: orders this push against the pull request's others."""
+    author_login: str | None = None
+    """The student: the pull request's author, or the sender when a bot opened it; lowercased."""
+    author_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -224,6 +240,7 @@ def _installation(payload: _InstallationPayload) -> InstallationEvent:
 def _pull_request(payload: _PullRequestPayload) -> PullRequestPush:
     pr = payload.pull_request
     base = payload.repository.full_name
+    author = _author(payload)
     return PullRequestPush(
         repository=base,
         number=pr.number,
@@ -233,7 +250,18 @@ def _pull_request(payload: _PullRequestPayload) -> PullRequestPush:
         base_sha=pr.base.sha,
         installation_id=payload.installation.id if payload.installation else None,
         updated_at=pr.updated_at,
+        author_login=author.login.lower() if author is not None else None,
+        author_id=author.id if author is not None else None,
     )
+
+
+def _author(payload: _PullRequestPayload) -> _User | None:
+    """The student behind a pull request: its author, unless a bot (GitHub Classroom's
+    ``github-classroom[bot]`` opens the feedback pull request) opened it; then the sender."""
+    user = payload.pull_request.user
+    if user is not None and user.type == "Bot" and payload.sender is not None:
+        return payload.sender
+    return user
 
 
 def _explain(exc: ValidationError) -> str:
