@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, ByteSize, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, ByteSize, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 
 
 def _default_cache() -> Path:
@@ -101,7 +104,24 @@ class ServiceSettings(Settings):
     check_name: str = "grader"
     """The check run's and commit status's name on GitHub."""
     public_url: str | None = None
-    """The service's public address, for links from GitHub to `/submissions/{id}`."""
+    """The service's public address (`https://grader.example.edu`): links from GitHub to the
+    console's submission pages, GitHub's sign-in callback, and `Secure` cookies when https."""
+    github_client_id: str | None = Field(None, validation_alias=_env("GITHUB_CLIENT_ID"))
+    """The GitHub App's client id, for signing in to the console (GitHub's OAuth web flow)."""
+    github_client_secret: SecretStr | None = Field(
+        None, validation_alias=_env("GITHUB_CLIENT_SECRET")
+    )
+    """The GitHub App's client secret, for signing in to the console."""
+    github_web_url: str = Field("https://github.com", validation_alias=_env("GITHUB_WEB_URL"))
+    """GitHub's web address, where `/login/oauth/authorize` and `/login/oauth/access_token` live;
+    `https://HOST` for GitHub Enterprise Server."""
+    session_secret: SecretStr | None = None
+    """The key the console's session cookie is signed with (32 random bytes or more); unset:
+    nobody can sign in (API tokens still work)."""
+    admins: Annotated[tuple[str, ...], NoDecode] = ()
+    """GitHub logins of the operators, comma-separated: owners of every course."""
+    session_hours: float = Field(default=8.0, gt=0, le=24 * 30)
+    """How long a console sign-in lasts, in hours; roles are read again at the next sign-in."""
     redis_prefix: str = "grader"
     """Prefix of the service's own Redis keys (rate limiter, pauses)."""
     writes_per_minute: int = Field(default=80, ge=1)
@@ -126,6 +146,42 @@ class ServiceSettings(Settings):
     """Threshold of the JSON logs."""
     log_json: bool = True
     """JSON log lines (one object a line); false: readable console lines."""
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _comma_logins(cls, value: object) -> object:
+        """`GRADER_ADMINS=prof-ada, ta-bob`: a comma list, each a GitHub login, lowercased."""
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            for login in value:
+                if not isinstance(login, str) or not _LOGIN.match(login):
+                    raise ValueError(f"{login!r} is not a GitHub login")
+            return tuple(login.lower() for login in value)
+        return value
+
+    @property
+    def secure_cookies(self) -> bool:
+        """True when the public address is https: the session cookie is then `Secure`."""
+        return bool(self.public_url) and str(self.public_url).lower().startswith("https://")
+
+    def sign_in_problems(self) -> list[str]:
+        """What keeps people from signing in to the console, one message each."""
+        missing = [
+            name
+            for name, value in (
+                ("GRADER_SESSION_SECRET", self.session_secret),
+                ("GITHUB_CLIENT_ID", self.github_client_id),
+                ("GITHUB_CLIENT_SECRET", self.github_client_secret),
+            )
+            if not value
+        ]
+        if not missing:
+            return []
+        return [
+            "sign-in is not configured: set GRADER_SESSION_SECRET and GITHUB_CLIENT_ID/SECRET"
+            f" (missing: {', '.join(missing)})"
+        ]
 
     @property
     def sqlalchemy_url(self) -> str:
