@@ -26,7 +26,7 @@ def test_announce_creates_one_queued_check_run(harness: JobHarness) -> None:
     run = _run(harness)
     assert (run.status, run.name) == ("queued", "grader / week01-generators")
     assert run.fields["external_id"] == sub_id
-    assert run.fields["details_url"] == f"https://grader.example/submissions/{sub_id}"
+    assert run.fields["details_url"] == f"https://grader.example/console/submissions/{sub_id}"
     sub = harness.store.get(sub_id)
     assert sub is not None and sub.check_run_id == run.id
 
@@ -61,6 +61,7 @@ def test_grade_claims_grades_saves_and_publishes(harness: JobHarness) -> None:
     [status] = harness.github.statuses_for(REPOSITORY, HEAD)
     assert status.state == feedback.status_state(harness.report)
     assert status.context == "grader / week01-generators"
+    assert status.target_url == f"https://grader.example/console/submissions/{sub_id}"
     [review] = harness.github.reviews_for(REPOSITORY, PULL)
     assert review.commit_sha == HEAD and feedback.marker(sub_id) in review.body
     assert review.comments, "findings on lines of the diff go inline"

@@ -1,4 +1,9 @@
-"""The API: GitHub's webhook, health, readiness, metrics and submission status.
+"""The API: GitHub's webhook, health, readiness, metrics, submission status and the console.
+
+``GET /submissions/{id}`` (JSON) and the console exist only when ``create_app`` is given a
+``ConsoleContext``; a submission is then read by a signed-in viewer or an API token: the
+staff of its course get it whole, the student who authored it gets the report as students
+see it, anyone else a 404 (as for an id that does not exist).
 
 ``POST /webhooks/github`` does only what fits well inside GitHub's 10 seconds:
 check the size and the signature, parse, record the delivery, store a
@@ -25,14 +30,17 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import ClientDisconnect
 
+from grader.console.auth import Viewer, current_viewer, student_report, submission_access
+from grader.console.context import ConsoleContext
+from grader.console.mount import mount_console
 from grader.errors import PayloadError
 from grader.service import logs
 from grader.service.courses import Courses, Route
@@ -78,8 +86,8 @@ class Backend:
     limits: Limits = field(default_factory=Limits)
 
 
-def create_app(backend: Backend) -> FastAPI:
-    """The FastAPI application over a backend."""
+def create_app(backend: Backend, console: ConsoleContext | None = None) -> FastAPI:
+    """The FastAPI application over a backend; with a console context, the console too."""
     if backend.settings.github_webhook_secret is None:
         raise ValueError("GITHUB_WEBHOOK_SECRET is not set: the webhook cannot verify deliveries")
     secret = backend.settings.github_webhook_secret.get_secret_value().encode()
@@ -117,9 +125,14 @@ def create_app(backend: Backend) -> FastAPI:
     def metrics_endpoint() -> PlainTextResponse:
         return PlainTextResponse(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/submissions/{submission_id}")
-    def submission(submission_id: str) -> JSONResponse:
-        return _submission(backend.store, submission_id)
+    if console is not None:
+        mount_console(app, console)
+
+        @app.get("/submissions/{submission_id}")
+        def submission(
+            submission_id: str, viewer: Annotated[Viewer, Depends(current_viewer)]
+        ) -> JSONResponse:
+            return _submission(console, viewer, submission_id)
 
     return app
 
@@ -426,16 +439,19 @@ def _enqueue(backend: Backend, submission_id: str, route: Route) -> None:
         )
 
 
-def _submission(store: Store, submission_id: str) -> JSONResponse:
-    if len(submission_id) > 64:
-        return JSONResponse({"message": "no such submission"}, status_code=404)
+def _submission(console: ConsoleContext, viewer: Viewer, submission_id: str) -> JSONResponse:
+    """The submission's state and report, for its course's staff or its author (else 404)."""
     try:
-        sub = store.get(submission_id)
-        result = store.result(submission_id) if sub is not None else None
+        access = submission_access(console, viewer, submission_id)
+        sub = access.submission
+        result = console.store.result(sub.id)
+    except HTTPException as refused:
+        return JSONResponse({"message": refused.detail}, status_code=refused.status_code)
     except SQLAlchemyError:
         return JSONResponse({"message": "the store does not answer"}, status_code=503)
-    if sub is None:
-        return JSONResponse({"message": f"no submission {submission_id}"}, status_code=404)
+    report = result.report if result is not None else None
+    if report is not None and not access.staff:
+        report = student_report(report)
     return JSONResponse(
         {
             "id": sub.id,
@@ -445,13 +461,16 @@ def _submission(store: Store, submission_id: str) -> JSONResponse:
             "pull_number": sub.pull_number,
             "head_sha": sub.head_sha,
             "assignment": sub.assignment,
+            "course": access.course,
+            "author_login": sub.author_login,
             "attempts": sub.attempts,
             "score": sub.score,
             "max_score": sub.max_score,
             "created_at": sub.created_at.isoformat(),
             "finished_at": sub.finished_at.isoformat() if sub.finished_at else None,
             "check_run_id": sub.check_run_id,
-            "report": result.report if result is not None else None,
+            "view": "staff" if access.staff else "student",
+            "report": report,
             "durations": result.durations if result is not None else None,
         }
     )

@@ -43,13 +43,20 @@ def ensure_check_run(services: Services, sub: Submission, *, status: str) -> int
         "external_id": sub.id,
         "status": status,
     }
-    if services.settings.public_url:
-        fields["details_url"] = f"{services.settings.public_url.rstrip('/')}/submissions/{sub.id}"
+    if link := submission_page(services, sub):
+        fields["details_url"] = link
     if status == "in_progress":
         fields["started_at"] = datetime.now(UTC)
     check_run_id = services.github.create_check_run(sub.repository, sub.installation_id, **fields)
     services.store.set_check_run(sub.id, check_run_id)
     return check_run_id  # the record is a snapshot: callers use this id, or get() it again
+
+
+def submission_page(services: Services, sub: Submission) -> str | None:
+    """The console's page of the submission (behind sign-in), linked from the check run and
+    the commit status; None without a public address."""
+    base = services.settings.public_url
+    return f"{base.rstrip('/')}/console/submissions/{sub.id}" if base else None
 
 
 def check_name(services: Services, sub: Submission) -> str:
@@ -141,8 +148,8 @@ def _status(services: Services, sub: Submission, state: str, description: str) -
         "description": description[: feedback.STATUS_LIMIT],
         "context": check_name(services, sub),
     }
-    if services.settings.public_url:
-        fields["target_url"] = f"{services.settings.public_url.rstrip('/')}/submissions/{sub.id}"
+    if link := submission_page(services, sub):
+        fields["target_url"] = link
     services.github.create_status(sub.repository, sub.installation_id, sub.head_sha, **fields)
     services.store.publish(sub.id, "status", "done")
 
