@@ -1,7 +1,16 @@
-"""The console's pages and JSON API (a placeholder until the pages land)."""
+"""Every route of the console's pages and its JSON API, in one router ``mount.py`` includes.
+
+Each page module states who may see it (``current_viewer`` and a role check in every
+route); see ``grader/console/pages/`` and ``api.py``.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from grader.console import api
+from grader.console.pages import actions, assignment, course, exports, roster, student, submission
+
 router = APIRouter()
+for part in (course, assignment, student, actions, submission, roster, exports, api):
+    router.include_router(part.router)
