@@ -308,6 +308,15 @@ def test_late_days_lift_the_penalty_and_are_reported_left() -> None:
     assert book.late_days_left == {"s2": 1}
 
 
+def test_a_result_saved_before_raw_score_is_not_penalised_twice() -> None:
+    """Without raw_score the stored score (81, already 10% off) is the grade as it is."""
+    w1 = route("w1")
+    legacy = replace(row("w1", "bob", DUE + HOUR, 81), raw_score=None)
+    records = RecordStore(roster=[student("s2", "bob")], rows=[legacy])
+    cell = build_gradebook(courses(w1), COURSE, records.as_store()).cell("w1", "s2")
+    assert (cell.raw, cell.computed, cell.days_late, cell.state) == (81, 81, 1, "late")
+
+
 def test_unknown_course_is_a_key_error() -> None:
     with pytest.raises(KeyError):
         build_gradebook(courses(route("w1")), "nope", RecordStore().as_store())

@@ -55,7 +55,9 @@ class Cell:
     days_late: int
     penalty_percent: float
     computed: float | None
-    """``raw`` after the late policy, applied with the student's own due date."""
+    """``raw`` after the late policy, applied with the student's own due date. A result saved
+    before ``raw_score`` existed has only its penalised score: that score, never penalised
+    twice (an extension granted since cannot lift its penalty)."""
     override: Override | None
     final: float | None
     """The override's score, else ``computed``."""
@@ -215,6 +217,8 @@ class _Builder:
         if row is not None and raw is not None and policy is not None:
             penalty = apply_late_policy(raw, policy, row.submitted_at)
             days, percent, computed = penalty.days_late, penalty.penalty_percent, penalty.score
+            if row.raw_score is None:  # saved before raw_score: its score is already penalised
+                computed = row.score
         override = self.overrides.get((route.id, key))
         return Cell(
             assignment=route.id,
