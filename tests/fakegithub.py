@@ -14,6 +14,12 @@ issue comments (paginated) and reviews (all-or-nothing inline comments on diff l
 (5xx before or after the action, primary and secondary rate limits) and broken deliveries of an answer (no
 ``Content-Length``, a false one, no answer at all) for clients' transport handling.
 
+Signing in (the console): the App's OAuth web flow on the web root (``/login/oauth/authorize`` approves as the
+login ``gh.sign_in_as(...)`` chose, or answers ``access_denied``; ``/login/oauth/access_token`` checks
+``gh.client_id``/``gh.client_secret`` and takes each code once), ``GET /user`` and ``GET
+/orgs/{org}/teams/{slug}/memberships/{user}`` (``gh.add_team_member``) with the user's token. These are not in the
+OpenAPI subset, so their requests are checked by hand (parameters, credentials, User-Agent, method).
+
     with FakeGitHub() as gh:
         gh.add_repo("course/week01", installation_id=7)
         base = gh.add_commit("course/week01", starter_folder)
@@ -792,6 +798,17 @@ class FakeGitHub:
         self._faults: list[_Fault] = []
         self._delivery_faults: list[_DeliveryFault] = []
         self._stopping = threading.Event()
+        self.client_id = f"Iv1.fake{app_id:012d}"
+        """The App's OAuth client id (``GITHUB_CLIENT_ID``), as ``GET /app`` shows it."""
+        self.client_secret = secrets.token_hex(20)
+        """The App's OAuth client secret (``GITHUB_CLIENT_SECRET``)."""
+        self._signing_in: str | None = None
+        self._oauth_codes: dict[str, tuple[str, str, float]] = {}
+        """code -> (login, redirect_uri, expires at): single use, ten minutes, like GitHub's."""
+        self._oauth_tokens: dict[str, str] = {}
+        """User access tokens from the web flow -> login."""
+        self._teams: dict[tuple[str, str], dict[str, str]] = {}
+        """(org, team slug), lowercased -> {login: membership state}."""
         """Set by ``stop()``: releases the handlers holding a stalled answer."""
         self._rate: dict[str, tuple[int, float]] = {}
         self._ids = {
@@ -988,6 +1005,31 @@ class FakeGitHub:
     def expire_codeload_links(self) -> None:
         with self._lock:
             self._codeload.clear()
+
+    # ---- signing in (the OAuth web flow) -------------------------------------------------------------------
+
+    def sign_in_as(self, login: str | None, *, id: int | None = None) -> None:
+        """Who approves every following ``/login/oauth/authorize`` (until changed): ``login``, with GitHub
+        user id ``id`` (else the fake's own for that login); None: the user declines (``access_denied``)."""
+        with self._lock:
+            self._signing_in = login
+            if login is not None and id is not None:
+                self._users[login] = id
+            elif login is not None:
+                self._user_id(login)
+
+    def add_team_member(self, org: str, slug: str, login: str, *, state: str = "active") -> None:
+        """Make ``login`` a member of the team ``org/slug`` (``state`` "active", or "pending": invited)."""
+        with self._lock:
+            self._teams.setdefault((org.lower(), slug.lower()), {})[login.lower()] = state
+
+    def user_token(self, login: str) -> str:
+        """Mint a user access token for ``login`` directly, as the web flow would."""
+        with self._lock:
+            token = "ghu_" + "".join(secrets.choice(_CLASSIC_ALPHABET) for _ in range(36))
+            self._oauth_tokens[token] = login
+            self._user_id(login)
+            return token
 
     # ---- fault injection ------------------------------------------------------------------------------------
 
@@ -1253,14 +1295,17 @@ class FakeGitHub:
         return self._api_reply(rec, fail.status, fail.payload)
 
     def _dispatch(self, rec: RecordedRequest, raw_path: str, raw_query: str, body: bytes) -> _Reply:
-        if raw_path.startswith("/_codeload/"):
-            return self._serve_codeload(rec)
+        if raw_path.startswith(("/_codeload/", "/login/oauth/")):
+            return self._serve_web(rec, raw_path, body)
         if self.prefix and not raw_path.startswith(self.prefix + "/"):
             raise _Fail(
                 404, _error("Not Found"), violation=f"not under the API prefix {self.prefix}"
             )
         api_raw = raw_path[len(self.prefix) :]
         rec.path = unquote(api_raw)
+        by_hand = self._user_api(rec)
+        if by_hand is not None:
+            return by_hand
         found = self._route(rec.method, api_raw)
         fault = self._take_fault(rec)
         if found is None:
@@ -1691,7 +1736,7 @@ class FakeGitHub:
             "id": self.app_id,
             "slug": self.app_slug,
             "node_id": _node_id("Integration", self.app_id),
-            "client_id": f"Iv1.fake{self.app_id:012d}",
+            "client_id": self.client_id,
             "owner": self._user_json("grader-org", "Organization"),
             "name": self.app_slug,
             "description": "Autograder (fake)",
@@ -1849,7 +1894,7 @@ class FakeGitHub:
             "repositories_url": f"{self.api_url}/installation/repositories",
             "html_url": f"{self.base_url}/organizations/{account}/settings/installations/{installation_id}",
             "app_id": self.app_id,
-            "client_id": f"Iv1.fake{self.app_id:012d}",
+            "client_id": self.client_id,
             "app_slug": self.app_slug,
             "target_id": self._user_id(account),
             "target_type": "Organization",
@@ -2044,6 +2089,170 @@ class FakeGitHub:
         self._codeload[token] = (repo.full_name, sha, time.time() + self.codeload_ttl)
         location = f"{self.base_url}/_codeload/{repo.full_name}/legacy.tar.gz/{sha}?token={token}"
         return self._api_reply(ctx.rec, 302, None, {"Location": location})
+
+    # ---- the OAuth web flow and the user's API (not in the OpenAPI subset: checked by hand) ----------------
+
+    def _serve_web(self, rec: RecordedRequest, raw_path: str, body: bytes) -> _Reply:
+        """What is outside the API prefix: codeload's tarballs and the OAuth web flow."""
+        if raw_path.startswith("/_codeload/"):
+            return self._serve_codeload(rec)
+        return self._serve_oauth(rec, body)
+
+    def _serve_oauth(self, rec: RecordedRequest, body: bytes) -> _Reply:
+        """``/login/oauth/authorize`` (the browser) and ``/login/oauth/access_token`` (the server)."""
+        fault = self._take_fault(rec)
+        if fault is not None:
+            return self._fault_reply(rec, fault)
+        if rec.path == "/login/oauth/authorize" and rec.method == "GET":
+            rec.operation = "oauth/authorize"
+            return self._oauth_authorize(rec)
+        if rec.path == "/login/oauth/access_token" and rec.method == "POST":
+            rec.operation = "oauth/access-token"
+            return self._oauth_access_token(rec, body)
+        raise _Fail(404, {"message": "Not Found"}, violation="not an OAuth web flow endpoint")
+
+    def _oauth_authorize(self, rec: RecordedRequest) -> _Reply:
+        query = {key: values[-1] for key, values in rec.query.items()}
+        unknown = sorted(set(query) - _AUTHORIZE_PARAMS)
+        if unknown:
+            raise _Fail(
+                400,
+                {"message": "Bad request"},
+                violation=f"authorize: unknown parameter(s) {unknown}",
+            )
+        if query.get("client_id") != self.client_id:
+            # GitHub shows a 404 page for an unknown client id.
+            raise _Fail(
+                404, {"message": "Not Found"}, violation="authorize: client_id is not the App's"
+            )
+        redirect = query.get("redirect_uri", "")
+        if not re.match(r"^https?://[^\s/]+(/[^\s#]*)?$", redirect):
+            raise _Fail(
+                400,
+                {"message": "Bad request"},
+                violation="authorize: redirect_uri missing or not an http(s) URL",
+            )
+        if not query.get("state"):
+            raise _Fail(
+                400, {"message": "Bad request"},
+                violation="authorize: no state (GitHub: an unguessable random string, against CSRF)",
+            )  # fmt: skip
+        params = {"state": query["state"]}
+        if self._signing_in is None:
+            params |= _oauth_error("access_denied", "The user has denied your application access.")
+        else:
+            code = secrets.token_hex(10)
+            self._oauth_codes[code] = (self._signing_in, redirect, time.time() + 600)
+            params["code"] = code
+        location = redirect + ("&" if "?" in redirect else "?") + urlencode(params)
+        return _Reply(302, b"", {"Location": location})
+
+    def _oauth_access_token(self, rec: RecordedRequest, body: bytes) -> _Reply:
+        content_type = rec.headers.get("content-type", "")
+        params = {key: values[-1] for key, values in rec.query.items()}
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            params |= dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        elif content_type.startswith("application/json") and isinstance(rec.json, dict):
+            params |= {key: str(value) for key, value in rec.json.items()}
+        elif body:
+            raise _Fail(
+                400,
+                {"message": "Bad request"},
+                violation=f"access_token: body of type {content_type!r}",
+            )
+        unknown = sorted(set(params) - _TOKEN_PARAMS)
+        missing = [name for name in ("client_id", "client_secret", "code") if not params.get(name)]
+        if unknown or missing:
+            raise _Fail(
+                400, {"message": "Bad request"},
+                violation=f"access_token: unknown parameter(s) {unknown}, missing {missing}",
+            )  # fmt: skip
+        payload = self._oauth_grant(params)
+        if "error" in payload:
+            self.rejections.append(f"POST {rec.url_path} -> 200: {payload['error']}")
+        if "application/json" in rec.headers.get("accept", ""):
+            return _Reply(
+                200, _json_bytes(payload), {"Content-Type": "application/json; charset=utf-8"}
+            )
+        # GitHub's default answer is form-encoded.
+        return _Reply(
+            200, urlencode(payload).encode(), {"Content-Type": "application/x-www-form-urlencoded"}
+        )
+
+    def _oauth_grant(self, params: dict[str, str]) -> dict[str, str]:
+        """GitHub's answer to a code: a token, or an error (GitHub answers those with a 200 too)."""
+        if params["client_id"] != self.client_id or params["client_secret"] != self.client_secret:
+            return _oauth_error(
+                "incorrect_client_credentials",
+                "The client_id and/or client_secret passed are incorrect.",
+            )
+        grant = self._oauth_codes.pop(params["code"], None)  # a code is good once
+        if grant is None or grant[2] < time.time():
+            return _oauth_error("bad_verification_code", "The code passed is incorrect or expired.")
+        login, redirect, _ = grant
+        if params.get("redirect_uri") not in (None, redirect):
+            return _oauth_error(
+                "redirect_uri_mismatch",
+                "The redirect_uri MUST match the registered callback URL for this application.",
+            )
+        token = "ghu_" + "".join(secrets.choice(_CLASSIC_ALPHABET) for _ in range(36))
+        self._oauth_tokens[token] = login
+        return {"access_token": token, "token_type": "bearer", "scope": ""}
+
+    def _user_api(self, rec: RecordedRequest) -> _Reply | None:
+        """``GET /user`` and ``GET /orgs/{org}/teams/{team_slug}/memberships/{username}`` with a user's token;
+        None for any other path (the OpenAPI-checked operations)."""
+        membership = _MEMBERSHIP.fullmatch(rec.path)
+        if rec.path != "/user" and membership is None:
+            return None
+        rec.operation = (
+            "users/get-authenticated"
+            if membership is None
+            else "teams/get-membership-for-user-in-org"
+        )
+        fault = self._take_fault(rec)
+        if fault is not None:
+            return self._fault_reply(rec, fault)
+        if rec.method != "GET":
+            raise _Fail(
+                404,
+                _error("Not Found"),
+                violation=f"{rec.method} is not an operation on {rec.path}",
+            )
+        if not rec.headers.get("user-agent"):
+            raise _Fail(
+                403,
+                _error("Request forbidden by administrative rules."),
+                violation="no User-Agent header",
+            )
+        if rec.query:
+            raise _Fail(
+                422, _error("Invalid request."), violation=f"unexpected query {sorted(rec.query)}"
+            )
+        login = self._user_of(rec.headers.get("authorization"))
+        if membership is None:
+            return self._api_reply(rec, 200, self._user_json(login))
+        org, slug, user = membership.groups()
+        state = self._teams.get((org.lower(), slug.lower()), {}).get(user.lower())
+        if state is None:  # not a member, or no such team: GitHub answers both alike
+            raise _Fail(404, _error("Not Found"))
+        url = f"{self.api_url}/organizations/1/team/1/memberships/{quote(user)}"
+        return self._api_reply(rec, 200, {"url": url, "role": "member", "state": state})
+
+    def _user_of(self, authorization: str | None) -> str:
+        """The login of a user's token (the web flow's, or a plain token), or GitHub's 401."""
+        if not authorization:
+            raise _Fail(401, _error("Requires authentication"), violation="no Authorization header")
+        scheme, _, credential = authorization.strip().partition(" ")
+        credential = credential.strip()
+        if scheme.lower() not in ("token", "bearer") or not credential:
+            raise _Fail(401, _error("Bad credentials"))
+        if credential in self._oauth_tokens:
+            return self._oauth_tokens[credential]
+        principal = self._tokens.get(credential)
+        if principal is None or principal.kind != "token":
+            raise _Fail(401, _error("Bad credentials"), hint="not a user's token")
+        return principal.login
 
     def _serve_codeload(self, rec: RecordedRequest) -> _Reply:
         """The redirect target: not part of the API (never validated against the spec)."""
@@ -2369,6 +2578,19 @@ def _comment_location_errors(file_diff: _FileDiff, comment: dict[str, Any]) -> l
                 f"Pull request review thread start_line must precede the end line ({where})"
             )
     return errors
+
+
+_AUTHORIZE_PARAMS = frozenset(
+    {"client_id", "redirect_uri", "login", "scope", "state", "allow_signup", "prompt"}
+    | {"code_challenge", "code_challenge_method"}
+)
+_TOKEN_PARAMS = frozenset({"client_id", "client_secret", "code", "redirect_uri", "code_verifier"})
+_MEMBERSHIP = re.compile(r"/orgs/([^/]+)/teams/([^/]+)/memberships/([^/]+)")
+_OAUTH_DOCS = "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/"
+
+
+def _oauth_error(error: str, description: str) -> dict[str, str]:
+    return {"error": error, "error_description": description, "error_uri": f"{_OAUTH_DOCS}#{error}"}
 
 
 def _limits_problem(operation_id: str, body: Any) -> _Fail | None:

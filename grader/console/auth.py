@@ -25,6 +25,7 @@ from fastapi import HTTPException, Request
 from grader.console.api_auth import token_login
 from grader.console.context import ConsoleContext, console
 from grader.console.security import (
+    SignInRequired,
     bearer_secret,
     csrf_token,
     end_session,
@@ -81,14 +82,6 @@ class Viewer:
     def staff_courses(self) -> list[str]:
         """The ids of the courses the viewer teaches, as resolved at sign-in."""
         return sorted(self.roles)
-
-
-class SignInRequired(HTTPException):
-    """Nobody signed in (or the sign-in expired, or the API token is unknown or revoked)."""
-
-    def __init__(self, message: str = "sign in to see this page") -> None:
-        super().__init__(401, message)
-        self.message = message
 
 
 class Forbidden(HTTPException):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 
 SESSION_COOKIE = "grader_session"
 CSRF_FIELD = "csrf_token"
@@ -37,6 +37,14 @@ class CsrfFailed(Exception):
     """A form came without the session's CSRF token, or with another one."""
 
     message = "the form is stale or forged: reload the page"
+
+
+class SignInRequired(HTTPException):
+    """Nobody signed in (or the sign-in expired, or the API token is unknown or revoked)."""
+
+    def __init__(self, message: str = "sign in to see this page") -> None:
+        super().__init__(401, message)
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -80,9 +88,13 @@ def bearer_secret(request: Request) -> str | None:
 
 async def verify_csrf(request: Request) -> None:
     """A FastAPI dependency for every POST form: the ``csrf_token`` field (or the
-    ``X-CSRF-Token`` header) must equal the session's token. Raises ``CsrfFailed``."""
+    ``X-CSRF-Token`` header) must equal the session's token. Raises ``SignInRequired`` when
+    nobody is signed in (the form's own check of the viewer would say so anyway), else
+    ``CsrfFailed``."""
     if bearer_secret(request) is not None:
         return  # an API token: no cookie is sent, so nothing rides on the browser's
+    if session_data(request) is None:
+        raise SignInRequired()
     expected = request.session.get(_CSRF) if has_session(request) else None
     sent: Any = request.headers.get(CSRF_HEADER)
     if not sent:
