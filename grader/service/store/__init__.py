@@ -5,8 +5,14 @@ of ``records.py``. ``SqlStore`` (``sql.py``) keeps them in SQLite or PostgreSQL,
 tables of ``tables.py``, the engine of ``engine.py`` and the Alembic migrations in
 ``migrations/`` (applied by ``migrate.py``); ``MemoryStore`` (``memory.py``) keeps them
 in memory, for tests. ``tests/test_store.py`` holds both to the same contract.
+
+The instructor console's data (roster, extensions, overrides, regrade requests, audit
+trail, API tokens) is ``CourseStore`` (``course.py``), kept by ``SqlCourseStore``
+(``course_sql.py``) in the same database; ``SqlCourseStore.beside(sql_store)`` builds one.
 """
 
+from grader.service.store.course import CourseStore
+from grader.service.store.course_sql import SqlCourseStore
 from grader.service.store.memory import MemoryStore
 from grader.service.store.protocol import Store
 from grader.service.store.records import (
@@ -35,12 +41,14 @@ __all__ = [
     "RECLAIM_AFTER",
     "Attempt",
     "Clock",
+    "CourseStore",
     "Delivery",
     "MemoryStore",
     "NewSubmission",
     "Publication",
     "PublicationState",
     "Result",
+    "SqlCourseStore",
     "SqlStore",
     "Store",
     "Stored",

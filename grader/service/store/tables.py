@@ -140,6 +140,8 @@ class ResultRow(Base):
     submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
     score: Mapped[float] = mapped_column(Float)
     max_score: Mapped[float] = mapped_column(Float)
+    raw_score: Mapped[float | None] = mapped_column(Float)
+    """Before the late penalty; ahead of ``report`` so a read of the scores skips the JSON."""
     status: Mapped[str] = mapped_column(String(16))
     report: Mapped[dict[str, Any]] = mapped_column(JSON)
     rubric_sha256: Mapped[str] = mapped_column(String(64))
@@ -147,7 +149,6 @@ class ResultRow(Base):
     durations: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     duration: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    raw_score: Mapped[float | None] = mapped_column(Float)
 
 
 class PublicationRow(Base):

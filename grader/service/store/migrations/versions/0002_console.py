@@ -1,8 +1,8 @@
 """the instructor console: submission authors, raw scores, roster, extensions, overrides,
 audit, regrade requests, API tokens
 
-Only adds: existing submissions get no author (NULL) and existing results no raw score
-(NULL); nothing is rewritten, so an older database migrates in place.
+Existing submissions get no author (NULL) and existing results no raw score (NULL). On
+SQLite the results table is copied once, to place raw_score before the report (see below).
 
 Revision ID: 0002
 Revises: 0001
@@ -125,8 +125,16 @@ def upgrade() -> None:
     with op.batch_alter_table("students", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_students_login"), ["login"], unique=False)
 
-    with op.batch_alter_table("results", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("raw_score", sa.Float(), nullable=True))
+    # SQLite keeps a row's columns in order, and a report (kilobytes of JSON) spills into
+    # overflow pages: a raw_score after it would make every gradebook read walk each report.
+    # So on SQLite the table is rebuilt with raw_score before the report (a one-time copy);
+    # PostgreSQL stores large JSON out of line, and adds the column in place.
+    raw_score = sa.Column("raw_score", sa.Float(), nullable=True)
+    if op.get_bind().dialect.name == "sqlite":
+        with op.batch_alter_table("results", recreate="always") as batch_op:
+            batch_op.add_column(raw_score, insert_before="status")
+    else:
+        op.add_column("results", raw_score)
 
     with op.batch_alter_table("submissions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("author_login", sa.String(length=255), nullable=True))
