@@ -36,12 +36,17 @@ from fakegithub import FakeGitHub
 from service_support import postgres_database
 from support import WEEK01
 
+from grader.service.store import SqlStore
+from grader.service.store.course_sql import SqlCourseStore
+
 pytestmark = [pytest.mark.slow, pytest.mark.docker, pytest.mark.postgres]
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "github"
 REPO = "python-de-2026/alice-week01"
 SECRET = "e2e-webhook-secret"
 BIN = Path(sys.executable).parent
+ADMIN = "e2e-admin"
+"""An operator (``GRADER_ADMINS``), whose API token reads every submission."""
 FINAL = {"graded", "superseded", "rejected", "failed", "ignored"}
 
 
@@ -111,6 +116,8 @@ class Service:
     redis: RedisServer
     logs: Path
     worker: subprocess.Popen[bytes]
+    token: str
+    """The operator's API token: ``/submissions/{id}`` is behind sign-in."""
 
     def post(self, event: str, body: dict[str, Any], delivery: str | None = None) -> httpx.Response:
         raw = json.dumps(body).encode()
@@ -130,7 +137,9 @@ class Service:
 
     def submission(self, submission_id: str) -> dict[str, Any]:
         answer: dict[str, Any] = httpx.get(
-            f"{self.api}/submissions/{submission_id}", timeout=5
+            f"{self.api}/submissions/{submission_id}",
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=5,
         ).json()
         return answer
 
@@ -196,6 +205,7 @@ def running_service(home: Path, *, concurrency: int = 1, lease: float = 4) -> It
             "GRADER_LEASE": str(lease),
             "GRADER_SWEEP_INTERVAL": "2",
             "GRADER_WORKERS": "2",
+            "GRADER_ADMINS": ADMIN,
         }
         logs = home / "logs"
         logs.mkdir(exist_ok=True)
@@ -205,7 +215,7 @@ def running_service(home: Path, *, concurrency: int = 1, lease: float = 4) -> It
             url = f"http://127.0.0.1:{api_port}"
             wait_for(lambda: _up(url), 60, "the API")
             wait_for(lambda: b"ready" in (logs / "worker.log").read_bytes(), 90, "the worker")
-            yield Service(gh, url, redis, logs, worker)
+            yield Service(gh, url, redis, logs, worker, _admin_token(database))
         finally:
             _stop(api)
             _stop(worker)
@@ -218,6 +228,16 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     with running_service(tmp_path_factory.mktemp("service")) as running:
         yield running
         assert running.gh.violations == [], running.gh.violations
+
+
+def _admin_token(database: str) -> str:
+    """An API token for the operator, made in the service's database (migrated by the API)."""
+    store = SqlStore(database)
+    try:
+        _, secret = SqlCourseStore(store.engine).create_token(ADMIN, "e2e")
+    finally:
+        store.dispose()
+    return secret
 
 
 def _up(url: str) -> bool:
@@ -310,6 +330,7 @@ def test_a_pull_request_gets_a_check_run_a_status_and_a_review(service: Service)
     [run] = runs_for(service, sha)
     assert run["status"] == "completed" and run["conclusion"] == "failure"
     assert run["external_id"] == submission_id
+    assert run["details_url"] == f"{service.api}/console/submissions/{submission_id}"
     assert f"{score:g} / 100" in run["output"]["title"]
     annotated = {(a["path"], a["start_line"]) for a in run["annotations"]}
     assert annotated and all(path.startswith("week01/") for path, _ in annotated)
@@ -317,6 +338,9 @@ def test_a_pull_request_gets_a_check_run_a_status_and_a_review(service: Service)
     [status] = service.gh.statuses(REPO, sha)
     assert status["state"] == "failure" and len(status["description"]) <= 140
     assert status["context"] == "grader / week01-generators"
+    assert status["target_url"] == run["details_url"]
+    anonymous = httpx.get(f"{service.api}/submissions/{submission_id}", timeout=5)
+    assert anonymous.status_code == 401  # the report is not public
 
     [review] = service.gh.reviews(REPO, 1)
     assert f"{score:g} / 100" in review["body"] and review["event"] == "COMMENT"

@@ -8,9 +8,11 @@ from typing import cast
 import redis
 from fastapi import FastAPI
 
+from grader.console.context import ConsoleContext
 from grader.service import logs, tasks
 from grader.service.courses import Route, load_courses
 from grader.service.store import SqlStore
+from grader.service.store.course_sql import SqlCourseStore
 from grader.settings import ServiceSettings
 from webhooks.app import Backend, create_app
 
@@ -68,8 +70,19 @@ def _docker_ping(settings: ServiceSettings) -> None:
         client.close()
 
 
+def build_console(backend: Backend) -> ConsoleContext:
+    """The console over the backend's store (the console's tables live in the same database)."""
+    if not isinstance(backend.store, SqlStore):
+        raise TypeError("the console needs the SQL store")
+    course_store = SqlCourseStore(backend.store.engine)
+    return ConsoleContext(backend.settings, backend.courses, backend.store, course_store)
+
+
 def app_from_env() -> FastAPI:
     """uvicorn's factory: ``uvicorn --factory webhooks.service:app_from_env``."""
     settings = ServiceSettings()
     logs.configure(settings.log_level, json=settings.log_json)
-    return create_app(build_backend(settings))
+    backend = build_backend(settings)
+    for problem in settings.sign_in_problems():
+        logs.get("console").warning(problem)
+    return create_app(backend, build_console(backend))
