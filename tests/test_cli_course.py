@@ -285,3 +285,17 @@ def test_a_bad_courses_file_exits_2(course: Course) -> None:
     result = course.run("roster", "list", "--course", "c1")
     assert result.exit_code == 2
     assert "bad configuration" in result.stderr
+
+
+def test_a_database_that_cannot_be_opened_exits_3(course: Course) -> None:
+    """A SQLite path under a plain file, and a PostgreSQL server that is not there: one line."""
+    (course.folder / "plain").write_text("", encoding="utf-8")
+    for url in (
+        f"sqlite:///{course.folder}/plain/grader.db",
+        "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2",
+    ):
+        course.env["DATABASE_URL"] = url
+        result = course.run("roster", "list", "--course", "c1")
+        assert result.exit_code == 3, result.output
+        assert "the store at DATABASE_URL" in result.stderr
+        assert "Traceback" not in result.output

@@ -98,7 +98,10 @@ def context() -> Iterator[Context]:
         courses = load_courses(settings.courses)
     except InputError as exc:
         raise fail(f"GRADER_COURSES={settings.courses}:\n{exc}") from None
-    store = SqlStore(settings.sqlalchemy_url)
+    try:
+        store = SqlStore(settings.sqlalchemy_url)
+    except (SQLAlchemyError, OSError) as exc:  # a bad URL; a SQLite folder that cannot be made
+        raise fail(f"the store at DATABASE_URL: {exc}", EXIT_PLATFORM) from None
     try:
         store.migrate()
         yield Context(courses, SqlCourseStore.beside(store))
