@@ -1,8 +1,8 @@
 """The SQLAlchemy tables behind ``SqlStore`` and ``SqlCourseStore``; the Alembic migrations
 create them.
 
-Only ``sql.py`` and ``course_sql.py`` (and the migrations' ``env.py``) touch these rows;
-everything else sees the plain records of ``records.py`` and ``course.py``.
+Only ``sql.py``, ``bulk.py`` and the ``course_*.py`` modules (and the migrations' ``env.py``)
+touch these rows; everything else sees the plain records of ``records.py`` and ``course.py``.
 """
 
 from __future__ import annotations
