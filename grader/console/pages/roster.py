@@ -100,13 +100,16 @@ async def upload_roster(
     """Import a roster CSV: every student added or updated by key, or nothing and the problems."""
     course = staff_course(ctx, viewer, course_id)
     form = await request.form()
-    upload = form.get("roster")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return _page(
-            request, ctx, viewer, course, status=400, problems=["roster: choose a CSV file"]
-        )
-    name = PurePath(upload.filename).name[:100] or "roster.csv"
-    data = await upload.read(MAX_BYTES + 1)
+    try:
+        upload = form.get("roster")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return _page(
+                request, ctx, viewer, course, status=400, problems=["roster: choose a CSV file"]
+            )
+        name = PurePath(upload.filename).name[:100] or "roster.csv"
+        data = await upload.read(MAX_BYTES + 1)
+    finally:
+        await form.close()  # the spooled upload's file, now rather than at garbage collection
     try:
         students = parse_roster(data, course.id, name=name)
     except RosterError as exc:
