@@ -321,6 +321,12 @@ def test_a_signed_out_browser_is_sent_to_sign_in_and_a_script_gets_401(console: 
     assert console.probe().json() == {"message": "sign in to see this page"}
     assert console.client.post(PROBE, headers={"accept": "text/html"}).status_code == 401
     assert console.client.get("/submissions/abc").status_code == 401
+    fragment = console.client.get(
+        "/console/probe",
+        headers={"hx-request": "true", "hx-current-url": "http://testserver/console/x"},
+    )
+    assert fragment.status_code == 401  # htmx loads the sign-in page instead of swapping it in
+    assert fragment.headers["hx-redirect"] == "/console/signin?next=%2Fconsole%2Fx"
     signin = console.client.get(page.headers["location"])
     assert signin.status_code == 200 and "Sign in with GitHub" in signin.text
     assert 'name="next" value="/console/probe?tab=1"' in signin.text

@@ -8,7 +8,7 @@ sign-in page says what to set) and only API tokens are accepted.
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -19,7 +19,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from grader.console import oauth
 from grader.console.auth import Forbidden, SignInRequired
 from grader.console.context import STATIC_DIR, ConsoleContext, render
-from grader.console.security import SESSION_COOKIE, CsrfFailed
+from grader.console.security import SESSION_COOKIE, CsrfFailed, safe_next
 from grader.service import logs
 
 API_PREFIXES = ("/api/", "/console/api/", "/submissions/")
@@ -54,9 +54,12 @@ def mount_console(app: FastAPI, ctx: ConsoleContext) -> None:
 
 
 def wants_page(request: Request) -> bool:
-    """True for a browser asking for a console page (not the JSON API, not a script)."""
+    """True for a browser asking for a console page (not the JSON API, not a script, not
+    htmx fetching a part of a page)."""
     path = request.url.path
     if request.method not in ("GET", "HEAD") or path.startswith(API_PREFIXES):
+        return False
+    if request.headers.get("hx-request"):
         return False
     accept = request.headers.get("accept", "")
     return "text/html" in accept or (
@@ -79,12 +82,21 @@ def _message(request: Request, status: int, title: str, message: str) -> Respons
 
 
 async def _sign_in_required(request: Request, exc: SignInRequired) -> Response:
+    """A page load goes to the sign-in page (and back afterwards); htmx is told to load it
+    instead of swapping it into a part of the page; anything else gets a 401."""
     if wants_page(request):
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/console/signin?next={quote(target, safe='')}", status_code=303)
-    return JSONResponse(
-        {"message": exc.message}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
-    )
+        return RedirectResponse(_signin_url(str(request.url)), status_code=303)
+    headers = {"WWW-Authenticate": "Bearer"}
+    if request.headers.get("hx-request"):
+        headers["HX-Redirect"] = _signin_url(request.headers.get("hx-current-url", ""))
+    return JSONResponse({"message": exc.message}, status_code=401, headers=headers)
+
+
+def _signin_url(back_to: str) -> str:
+    """The sign-in page, coming back to this address's console page afterwards."""
+    parts = urlsplit(back_to)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    return f"/console/signin?next={quote(safe_next(target), safe='')}"
 
 
 async def _forbidden(request: Request, exc: Forbidden) -> Response:
