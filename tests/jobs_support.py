@@ -85,6 +85,8 @@ class JobHarness:
     """The files of each folder handed to grading (the folder itself is gone afterwards)."""
     while_grading: Callable[[], None] | None = None
     """Runs in the middle of grading (a push that supersedes the submission, say)."""
+    options: list[GradeOptions] = field(default_factory=list)
+    """The options each grading was handed (the student's own due date, say)."""
 
     def submit(self, head_sha: str = HEAD, **changes: Any) -> str:
         """Store a push of the pull request, with its tarball ready; returns its id."""
@@ -114,9 +116,10 @@ class JobHarness:
         return dest
 
     def grade_submission(
-        self, repo: Path, _loaded: object, _sandbox: Sandbox, _options: GradeOptions
+        self, repo: Path, _loaded: object, _sandbox: Sandbox, options: GradeOptions
     ) -> Report:
         """Stands in for ``grader.pipeline.grade.grade_submission``."""
+        self.options.append(options)
         self.graded.append(
             {f.relative_to(repo).as_posix(): f.read_bytes() for f in repo.rglob("*") if f.is_file()}
         )

@@ -182,3 +182,35 @@ def test_a_forks_unreadable_tarball_is_taken_from_the_base_repository(harness: J
 def test_the_diff_fixture_adds_the_graded_file() -> None:
     """The harness's pull request adds week01/records.py (findings there can go inline)."""
     assert feedback.parse_diff(DIFF).paths == ["week01/records.py"]
+
+
+def test_the_authors_extension_is_the_due_date_grading_uses(
+    harness: JobHarness, tmp_path: Path
+) -> None:
+    """An extension granted to the pull request's author moves the late policy's due date for
+    their push (the gradebook uses the same date); another author keeps the rubric's."""
+    from datetime import timedelta
+
+    from grader.service.store import SqlCourseStore, SqlStore
+    from grader.service.store.course import Extension, Student
+
+    sql = SqlStore(f"sqlite:///{tmp_path / 'console.db'}")
+    sql.migrate()
+    course_store = SqlCourseStore(sql.engine)
+    harness.services.course_store = course_store
+    route = harness.services.courses.routes[0]
+    assert route.due is not None
+    course_store.upsert_students(
+        route.course,
+        [Student(route.course, "s1", "alice", 1, "s1", "Alice", None)],
+        actor="test",
+    )
+    extended = route.due + timedelta(days=4)
+    course_store.set_extension(
+        Extension(route.course, route.id, "s1", extended, "illness", "prof", route.due)
+    )
+    late = route.due + timedelta(days=2)
+    jobs.grade(harness.services, harness.submit(author_login="alice", submitted_at=late))
+    jobs.grade(harness.services, harness.submit("b" * 40, author_login="bob", submitted_at=late))
+    assert [options.due for options in harness.options] == [extended, route.due]
+    sql.dispose()

@@ -38,7 +38,7 @@ from grader.service import faults, jobs, logs
 from grader.service.courses import load_courses
 from grader.service.github.client import GitHubClient
 from grader.service.github.ratelimit import RedisLimiter
-from grader.service.store import SqlStore
+from grader.service.store import SqlCourseStore, SqlStore
 from grader.settings import ServiceSettings
 
 GRADING, FEEDBACK = "grading", "feedback"
@@ -111,6 +111,7 @@ def services() -> jobs.Services:
                 courses=load_courses(settings.courses),
                 sandbox=_docker(settings),
                 lease=timedelta(seconds=settings.lease),
+                course_store=SqlCourseStore(store.engine),
             )
         return _services
 

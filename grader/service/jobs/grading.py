@@ -19,6 +19,7 @@ from grader.errors import ArchiveError, FetchError, LeaseHeld, PlatformError
 from grader.pipeline.grade import GradeOptions, grade_submission
 from grader.report.model import Report
 from grader.service import logs
+from grader.service.classroom.policy import due_for
 from grader.service.courses import Route
 from grader.service.fetch import download, extract_tarball
 from grader.service.github import feedback
@@ -107,7 +108,11 @@ def _grade_active(services: Services, sub: Submission) -> None:
                 repo,
                 route.loaded,
                 services.sandbox(),
-                GradeOptions(submitted_at=sub.submitted_at, workers=services.settings.workers),
+                GradeOptions(
+                    submitted_at=sub.submitted_at,
+                    due=student_due(services, sub),
+                    workers=services.settings.workers,
+                ),
             )
             graded = time.monotonic()
         if report.platform_failed and sub.attempts + 1 < MAX_ATTEMPTS:
@@ -115,6 +120,21 @@ def _grade_active(services: Services, sub: Submission) -> None:
         if lost.is_set():
             return  # superseded while grading: publish_final closes the check run
         _save(services, sub, route, report, repo_prefix(route), fetched - started, graded - fetched)
+
+
+def student_due(services: Services, sub: Submission) -> datetime | None:
+    """The author's own due date (an extension, late days spent on this push), the one
+    the gradebook uses; None (the rubric's) without a roster store or a known author."""
+    if services.course_store is None or sub.author_login is None:
+        return None
+    due = due_for(
+        services.courses,
+        sub.assignment,
+        sub.author_login,
+        services.course_store,
+        submitted_at=sub.submitted_at,
+    )
+    return due.due
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from grader.service import logs
 from grader.service.courses import Courses
 from grader.service.github.publisher import Publisher
 from grader.service.store import Store
+from grader.service.store.course import CourseStore
 from grader.settings import ServiceSettings
 
 log = logs.get("grader.service.jobs")
@@ -43,3 +44,5 @@ class Services:
     owner: str = field(default_factory=new_owner)
     """Who holds the submissions this bundle claims: give each task run its own (``new_owner``)."""
     lease: timedelta = timedelta(seconds=30)
+    course_store: CourseStore | None = None
+    """The roster and extensions (a student's own due date); None: the rubric's for all."""

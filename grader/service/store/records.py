@@ -209,6 +209,6 @@ def regrade_of(original: Submission, rubric_sha256: str) -> NewSubmission:
             "rubric_sha256": rubric_sha256,
             "delivery_id": None,
             "regrade": True,
-            "submitted_at": None,
+            "submitted_at": original.submitted_at,  # the late policy keeps the push's own time
         }
     )
