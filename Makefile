@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 RUBRIC := rubrics/week01-generators
 
-.PHONY: install engine sandbox service-image lock demo check test test-fast fuzz schema clean
+.PHONY: install engine sandbox service-image lock demo console-demo check test test-fast fuzz schema clean
 
 install: $(VENV)/.installed
 
@@ -45,6 +45,11 @@ demo: install sandbox
 	done
 	@echo; echo "=== grader rubric check $(RUBRIC) ==="
 	$(BIN)/grader rubric check $(RUBRIC)
+
+## The instructor console over a seeded course (12 weekly assignments, made-up students):
+## prints sign-in links for an owner, a TA and a student, then serves http://127.0.0.1:8000/console
+console-demo: install
+	$(BIN)/grader console demo
 
 ## The grader's own code passes the checks it grades students with.
 check: install
