@@ -8,12 +8,14 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import cast
 
 import pytest
 from console_support import (
     COURSE,
     HIDDEN_TEST,
     OTHER,
+    RUBRICS,
     VISIBLE_TEST,
     Course,
     migrated_database,
@@ -22,6 +24,12 @@ from console_support import (
 from markupsafe import Markup
 
 from grader.console import plots
+from grader.console.pages.student import OneStudent
+from grader.service.classroom.demo import demo_courses_yaml, seed
+from grader.service.classroom.gradebook import build_gradebook
+from grader.service.courses import load_courses
+from grader.service.store import SqlCourseStore, SqlStore
+from grader.service.store.course import CourseStore
 
 BASE = f"/console/courses/{COURSE}"
 
@@ -582,3 +590,29 @@ def test_a_plot_draws_bars_to_scale_and_says_when_there_is_nothing() -> None:
     heights = [float(part.split('"')[0]) for part in svg.split('height="')[2:]]
     assert heights == [80.0, 160.0]  # the tallest fills the 160 px plot area
     assert "no data yet" in plots.line([], maximum=10, title="empty")
+
+
+# --- the student page's gradebook -------------------------------------------------------------
+
+
+def test_a_gradebook_of_one_student_equals_their_row_of_the_whole_course(tmp_path: Path) -> None:
+    """The student page builds the gradebook over ``OneStudent`` (their reads only): every
+    student's cells and late days are the course gradebook's, late-day budget included."""
+    courses_file = demo_courses_yaml(tmp_path / "courses.yaml", RUBRICS, owner="prof", tas=())
+    courses = load_courses(courses_file)
+    store = SqlStore(f"sqlite:///{tmp_path / 'demo.db'}")
+    store.migrate()
+    course_store = SqlCourseStore.beside(store)
+    course_id = courses.courses[0].id
+    seed(courses, course_id, store.engine, course_store, students=12, per_assignment=3)
+    whole = build_gradebook(courses, course_id, course_store)
+    assert whole.late_days_left and any(cell.due.late_days_used for cell in whole.cells.values())
+    for student in whole.students:
+        scope = OneStudent(course_store, course_id, student.key)
+        alone = build_gradebook(courses, course_id, cast(CourseStore, scope))
+        assert alone.students == [student]
+        for route in whole.routes:
+            assert alone.cells[(route.id, student.key)] == whole.cells[(route.id, student.key)]
+        assert alone.late_days_left == {student.key: whole.late_days_left[student.key]}
+    nobody = OneStudent(course_store, course_id, f"gh:{whole.students[0].login}")
+    assert build_gradebook(courses, course_id, cast(CourseStore, nobody)).students == []

@@ -10,8 +10,9 @@ one read of the student's submissions, one of the audit trail.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
@@ -30,8 +31,16 @@ from grader.console.views import (
     when,
 )
 from grader.service.classroom.gradebook import Cell, Gradebook, build_gradebook
+from grader.service.classroom.roster import PSEUDO_PREFIX
 from grader.service.courses import Course, Route
-from grader.service.store.course import AuditEntry, RegradeRequest, Student, SubmissionRow
+from grader.service.store.course import (
+    AuditEntry,
+    CourseStore,
+    Extension,
+    Override,
+    Student,
+    SubmissionRow,
+)
 
 AUDIT_SCAN = 2000
 """Newest audit entries of the course searched for the student's."""
@@ -66,6 +75,48 @@ def student_page(
     )
 
 
+class OneStudent:
+    """The course store seen through one student, for ``build_gradebook``: the roster holds
+    only them, the submissions only theirs, the extensions and overrides only theirs. A
+    student's cells and late days depend on nothing of the other students', so the gradebook
+    built over it has their row as the whole course's has it, for one student's reads instead
+    of the course's (60,000 rows in a large course). Anything else is the store's.
+    """
+
+    def __init__(self, store: CourseStore, course: str, key: str) -> None:
+        self.store = store
+        self.key = key
+        self.on_roster = store.student(course, key)
+        login = key[len(PSEUDO_PREFIX) :] if key.startswith(PSEUDO_PREFIX) else None
+        if self.on_roster is not None:
+            login = self.on_roster.login
+        elif login is not None and store.student_by_login(course, login) is not None:
+            login = None  # the login belongs to a roster student: ``gh:<login>`` is no one
+        self.login = login
+        self.rows: list[SubmissionRow] = []
+        """The student's submissions, once the gradebook asked for them."""
+
+    def students(self, course: str) -> list[Student]:
+        return [self.on_roster] if self.on_roster is not None else []
+
+    def course_submissions(
+        self, assignments: Sequence[str], *, logins: Sequence[str] | None = None
+    ) -> list[SubmissionRow]:
+        if self.login is None:
+            return []
+        self.rows = self.store.course_submissions(assignments, logins=[self.login])
+        return self.rows
+
+    def extensions(self, course: str) -> list[Extension]:
+        return [each for each in self.store.extensions(course) if each.student == self.key]
+
+    def overrides(self, course: str) -> list[Override]:
+        return [each for each in self.store.overrides(course) if each.student == self.key]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+
 def student_page_response(
     request: Request,
     ctx: ConsoleContext,
@@ -78,7 +129,8 @@ def student_page_response(
     status: int = 200,
 ) -> HTMLResponse:
     """The page (also shown again, status 400, with the problems of a form that was refused)."""
-    gradebook = build_gradebook(ctx.courses, course.id, ctx.course_store)
+    scope = OneStudent(ctx.course_store, course.id, key)
+    gradebook = build_gradebook(ctx.courses, course.id, cast(CourseStore, scope))
     student = next((each for each in gradebook.students if each.key == key), None)
     if student is None:
         if problems:
@@ -94,19 +146,18 @@ def student_page_response(
         late_days=course.late_days,
         problems=problems or [],
         notice=notice,
-        **_about_student(ctx, gradebook, student),
+        **_about_student(ctx, gradebook, student, scope.rows),
     )
 
 
-def _about_student(ctx: ConsoleContext, gradebook: Gradebook, student: Student) -> dict[str, Any]:
-    """What the page lists about the student, read from the gradebook and the store."""
+def _about_student(
+    ctx: ConsoleContext, gradebook: Gradebook, student: Student, rows: list[SubmissionRow]
+) -> dict[str, Any]:
+    """What the page lists about the student, from their gradebook, rows and the store."""
     course, key = gradebook.course.id, student.key
-    rows: list[SubmissionRow] = []
-    regrades: list[RegradeRequest] = []
-    if student.login:  # a roster student not matched to a login yet has submitted nothing
-        assignments = [route.id for route in gradebook.routes]
-        rows = ctx.course_store.course_submissions(assignments, logins=[student.login])
-        regrades = ctx.course_store.regrade_requests(course, login=student.login)
+    regrades = (
+        ctx.course_store.regrade_requests(course, login=student.login) if student.login else []
+    )
     ids = {row.id for row in rows}
     return {
         "lines": assignment_lines(gradebook, student, rows),
