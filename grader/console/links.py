@@ -48,11 +48,11 @@ def make_link(settings: ServiceSettings, login: str, base_url: str) -> str:
 def follow(
     request: Request,
     ctx: Annotated[ConsoleContext, Depends(console)],
-    token: Annotated[str, Query(max_length=1000)] = "",
+    token: Annotated[str | None, Query(max_length=1000)] = None,
 ) -> Response:
     """Sign in with a link ``make_link`` made; anything else ends on the sign-in page."""
     try:
-        data = _serializer(ctx.settings).loads(token, max_age=MAX_AGE)
+        data = _serializer(ctx.settings).loads(token or "", max_age=MAX_AGE)
         login = str(data["login"])
         if not LOGIN.match(login):
             raise BadData("not a login")
