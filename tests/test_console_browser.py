@@ -45,12 +45,12 @@ if not (shutil.which(CHROMIUM) and shutil.which(DRIVER)):  # .ci/run installs bo
     pytest.fail(f"{CHROMIUM} and {DRIVER} are needed: apt-get install chromium chromium-driver")
 
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.chrome.options import Options  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
-from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
 
