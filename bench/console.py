@@ -95,7 +95,7 @@ def pages(client: TestClient, headers: dict[str, str]) -> list[str]:
         "/console",
         base,
         f"{base}/assignments/week01-generators",
-        f"{base}/assignments/week12-capstone" if False else f"{base}/assignments/week06-testing",
+        f"{base}/assignments/week06-testing-quality",
         f"{base}/students/{student}",
         f"/console/submissions/{submission}",
         f"{base}/roster",

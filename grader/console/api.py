@@ -29,7 +29,7 @@ from grader.console.pages.actions import (
 )
 from grader.console.security import verify_csrf
 from grader.console.views import assignment_of, staff_course, staff_courses
-from grader.service.classroom.gradebook import Gradebook, build_gradebook
+from grader.service.classroom.gradebook import Gradebook
 from grader.service.store.course import Extension, Override, SubmissionRow
 
 MAX_ROWS = 50_000
@@ -103,7 +103,7 @@ def courses(viewer: Viewing, ctx: Context) -> list[dict[str, Any]]:
 def gradebook(course_id: str, viewer: Viewing, ctx: Context) -> dict[str, Any]:
     """The gradebook: the assignments, and a row per student with each cell."""
     course = staff_course(ctx, viewer, course_id)
-    return gradebook_json(build_gradebook(ctx.courses, course.id, ctx.course_store))
+    return gradebook_json(ctx.gradebook(course.id))
 
 
 def gradebook_json(gb: Gradebook) -> dict[str, Any]:

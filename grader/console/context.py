@@ -8,7 +8,7 @@ the app a context over SQLite files and a fake GitHub.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
 from grader.console.security import csrf_token
+from grader.service.classroom.cache import GradebookCache
+from grader.service.classroom.gradebook import Gradebook
 from grader.service.courses import Courses
 from grader.service.store import Clock, Store, utcnow
 from grader.service.store.course import CourseStore
@@ -43,6 +45,12 @@ class ConsoleContext:
     clock: Clock = utcnow
     github_timeout: float = 10.0
     """Seconds each request to GitHub during sign-in may take (then: a clear message)."""
+    gradebooks: GradebookCache = field(default_factory=GradebookCache)
+    """Each course's gradebook, rebuilt only when the store's version of it changes."""
+
+    def gradebook(self, course_id: str) -> Gradebook:
+        """The course's gradebook now (``KeyError`` for an unknown course)."""
+        return self.gradebooks.get(self.courses, course_id, self.course_store)
 
     @property
     def public_url(self) -> str | None:

@@ -26,7 +26,6 @@ from grader.console.views import (
     staff_course,
     student_url,
 )
-from grader.service.classroom.gradebook import build_gradebook
 from grader.service.classroom.insights import BINS, Insights, assignment_insights
 from grader.service.store.course import SubmissionRow
 
@@ -45,7 +44,7 @@ def assignment_page(
     """Plots, most-failed tests, late work, missing students and the grading queue."""
     course = staff_course(ctx, viewer, course_id)
     route = assignment_of(ctx, course, assignment_id)
-    gradebook = build_gradebook(ctx.courses, course.id, ctx.course_store)
+    gradebook = ctx.gradebook(course.id)
     students = {student.key: student for student in gradebook.students}
     column = [gradebook.cells[(route.id, student.key)] for student in gradebook.students]
     counted = [cell.submission.id for cell in column if cell.submission is not None]

@@ -26,7 +26,7 @@ from grader.console.views import (
     staff_courses,
     student_url,
 )
-from grader.service.classroom.gradebook import Cell, Gradebook, build_gradebook
+from grader.service.classroom.gradebook import Cell, Gradebook
 from grader.service.store.course import Student
 
 MAX_OWN = 500
@@ -87,7 +87,7 @@ def home(request: Request, viewer: Viewing, ctx: Context) -> HTMLResponse:
 def course_page(request: Request, course_id: str, viewer: Viewing, ctx: Context) -> HTMLResponse:
     """The gradebook grid with each assignment's counts."""
     course = staff_course(ctx, viewer, course_id)
-    gradebook = build_gradebook(ctx.courses, course.id, ctx.course_store)
+    gradebook = ctx.gradebook(course.id)
     return render(
         request,
         "course.html",

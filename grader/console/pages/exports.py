@@ -20,7 +20,6 @@ from grader.console.pages.submission import visible_submission
 from grader.console.views import PageRoute, render, staff_course
 from grader.errors import InputError
 from grader.service.classroom.exports import canvas_csv, gradebook_csv, gradescope_results
-from grader.service.classroom.gradebook import build_gradebook
 
 AUDIT_SHOWN = 500
 """Audit entries on the page (newest first)."""
@@ -46,7 +45,7 @@ def attachment(content: str, filename: str, media_type: str) -> Response:
 def export_gradebook(course_id: str, viewer: Viewing, ctx: Context) -> Response:
     """One row per student, one column per assignment, and the total."""
     course = staff_course(ctx, viewer, course_id)
-    gradebook = build_gradebook(ctx.courses, course.id, ctx.course_store)
+    gradebook = ctx.gradebook(course.id)
     return attachment(gradebook_csv(gradebook), f"{course.id}-gradebook.csv", "text/csv")
 
 
@@ -54,7 +53,7 @@ def export_gradebook(course_id: str, viewer: Viewing, ctx: Context) -> Response:
 def export_canvas(course_id: str, viewer: Viewing, ctx: Context) -> Response:
     """Canvas's gradebook import CSV."""
     course = staff_course(ctx, viewer, course_id)
-    gradebook = build_gradebook(ctx.courses, course.id, ctx.course_store)
+    gradebook = ctx.gradebook(course.id)
     return attachment(canvas_csv(gradebook), f"{course.id}-canvas.csv", "text/csv")
 
 

@@ -206,5 +206,9 @@ class CourseStore(Protocol):
 
     def submission_row(self, submission_id: str) -> SubmissionRow | None: ...
 
+    def version(self, course: str, assignments: Sequence[str]) -> tuple[Any, ...]:
+        """A value that changes whenever anything a gradebook of the course reads changes
+        (its submissions, its audited roster, extensions and overrides): a cache key."""
+
     def reports(self, submission_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The saved reports (``grader.report/v1`` JSON) of these submissions, by id."""
