@@ -12,6 +12,7 @@ classes. ::
     GraderError                  -         -        the root: anything the grader raises on purpose
     +-- InputError               input     no       unusable input; CLI exit code 2
     |   +-- RubricError          input     no       a rubric that does not parse or validate
+    |   +-- RosterError          input     no       a roster CSV that cannot be imported: every problem by line
     |   +-- SubmissionPathError  input     no       a submission path missing or unreadable
     |   +-- PayloadError         input     no       a webhook payload lacking a field: 400
     |   +-- ArchiveError         student   no       the student's archive is unsafe or too big: rejected
@@ -129,6 +130,20 @@ class RubricError(InputError):
 
     def __str__(self) -> str:
         return "\n".join(str(problem) for problem in self.problems)
+
+
+@dataclass
+class RosterError(InputError):
+    """A roster CSV that cannot be imported; carries every problem, each naming line and column
+    (the first ``shown`` listed, the rest counted)."""
+
+    problems: list[str] = field(default_factory=list)
+    shown: int = 20
+
+    def __str__(self) -> str:
+        listed = self.problems[: self.shown]
+        more = len(self.problems) - len(listed)
+        return "\n".join([*listed, f"... and {more} more"] if more else listed)
 
 
 class SubmissionPathError(InputError):

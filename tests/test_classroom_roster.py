@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from grader.errors import InputError
+from grader.errors import InputError, RosterError
 from grader.service.classroom.roster import (
     MAX_BYTES,
     MAX_ROWS,
-    RosterError,
     parse_roster,
     unmatched_logins,
 )

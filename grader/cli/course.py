@@ -28,14 +28,13 @@ from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 
 from grader.cli.service import service_settings
-from grader.errors import InputError
+from grader.errors import InputError, RosterError
 from grader.service.classroom.exports import canvas_csv, gradebook_csv
 from grader.service.classroom.gradebook import build_gradebook
 from grader.service.classroom.roster import (
     LOGIN,
     MAX_BYTES,
     PSEUDO_PREFIX,
-    RosterError,
     parse_roster,
     unmatched_logins,
 )

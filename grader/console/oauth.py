@@ -48,7 +48,7 @@ router = APIRouter()
 Context = Annotated[ConsoleContext, Depends(console)]
 
 
-class SignInFailed(Exception):
+class _SignInFailed(Exception):
     """GitHub did not sign the user in; the message says why, for the sign-in page."""
 
     def __init__(self, message: str, status: int = 401) -> None:
@@ -137,11 +137,11 @@ async def callback(
         return signin_page(request, ctx, message=message, status=400)
     try:
         if error:
-            raise SignInFailed(refusal(error, error_description))
+            raise _SignInFailed(refusal(error, error_description))
         if not code:
-            raise SignInFailed("GitHub sent no code back: sign in again.", status=400)
+            raise _SignInFailed("GitHub sent no code back: sign in again.", status=400)
         data = await sign_in_with_code(ctx, code, callback_url(request, ctx))
-    except SignInFailed as failed:
+    except _SignInFailed as failed:
         return signin_page(
             request, ctx, message=failed.message, next_path=next_path, status=failed.status
         )
@@ -200,23 +200,23 @@ async def sign_in_with_code(ctx: ConsoleContext, code: str, redirect_uri: str) -
 
 
 async def _call(client: httpx.AsyncClient, ctx: ConsoleContext, what: str, **request: Any) -> Any:
-    """One request to GitHub and its JSON; ``SignInFailed`` naming ``what`` otherwise."""
+    """One request to GitHub and its JSON; ``_SignInFailed`` naming ``what`` otherwise."""
     try:
         response = await client.request(**request)
     except httpx.TimeoutException:
-        raise SignInFailed(
+        raise _SignInFailed(
             f"GitHub did not answer within {ctx.github_timeout:g} s ({what}): try again."
         ) from None
     except httpx.HTTPError as exc:
         log.warning("GitHub unreachable at sign-in", step=what, error=type(exc).__name__)
-        raise SignInFailed(f"Could not reach GitHub ({what}): try again later.") from None
+        raise _SignInFailed(f"Could not reach GitHub ({what}): try again later.") from None
     if response.status_code != 200:
         log.warning("GitHub refused at sign-in", step=what, status=response.status_code)
-        raise SignInFailed(f"GitHub answered {response.status_code} ({what}): sign in again.")
+        raise _SignInFailed(f"GitHub answered {response.status_code} ({what}): sign in again.")
     try:
         return response.json()
     except ValueError:
-        raise SignInFailed(f"GitHub's answer was not JSON ({what}): try again later.") from None
+        raise _SignInFailed(f"GitHub's answer was not JSON ({what}): try again later.") from None
 
 
 async def exchange_code(
@@ -239,20 +239,20 @@ async def exchange_code(
         headers={"Accept": "application/json"},
     )
     if not isinstance(body, dict):
-        raise SignInFailed("GitHub's answer to the code was not an object: try again later.")
+        raise _SignInFailed("GitHub's answer to the code was not an object: try again later.")
     token = body.get("access_token")
     if isinstance(token, str) and 0 < len(token) <= 4096:
         return token
     error = body.get("error")
     if error == "bad_verification_code":
-        raise SignInFailed("The sign-in code is wrong or expired: sign in again.")
+        raise _SignInFailed("The sign-in code is wrong or expired: sign in again.")
     if error == "incorrect_client_credentials":
         log.error("GitHub refused GITHUB_CLIENT_ID/GITHUB_CLIENT_SECRET")
-        raise SignInFailed(
+        raise _SignInFailed(
             "GitHub refused the console's client id or secret (GITHUB_CLIENT_ID/SECRET): tell the operators."
         )
     detail = body.get("error_description") or error or "no token in the answer"
-    raise SignInFailed(f"GitHub did not give a token: {str(detail)[:200]}.")
+    raise _SignInFailed(f"GitHub did not give a token: {str(detail)[:200]}.")
 
 
 def _auth(token: str) -> dict[str, str]:
@@ -270,9 +270,9 @@ async def github_user(
     login = body.get("login") if isinstance(body, dict) else None
     github_id = body.get("id") if isinstance(body, dict) else None
     if not isinstance(login, str) or not LOGIN.match(login):
-        raise SignInFailed("GitHub's account answer named no valid login: try again later.")
+        raise _SignInFailed("GitHub's account answer named no valid login: try again later.")
     if not isinstance(github_id, int) or isinstance(github_id, bool) or github_id <= 0:
-        raise SignInFailed("GitHub's account answer had no valid id: try again later.")
+        raise _SignInFailed("GitHub's account answer had no valid id: try again later.")
     return login.lower(), github_id
 
 

@@ -33,10 +33,13 @@ _LOGIN, _ID, _ROLES, _CSRF, _AT = "login", "github_id", "roles", "csrf", "signed
 _STATE, _NEXT = "oauth_state", "oauth_next"
 
 
-class CsrfFailed(Exception):
-    """A form came without the session's CSRF token, or with another one."""
+class CsrfFailed(HTTPException):
+    """A form came without the session's CSRF token, or with another one (a 403 answer)."""
 
     message = "the form is stale or forged: reload the page"
+
+    def __init__(self) -> None:
+        super().__init__(403, self.message)
 
 
 class SignInRequired(HTTPException):

@@ -21,7 +21,8 @@ from grader.console.auth import Viewer, current_viewer
 from grader.console.context import ConsoleContext, console
 from grader.console.security import verify_csrf
 from grader.console.views import LOGIN, STUDENT_KEY, PageRoute, notice_for, render, staff_course
-from grader.service.classroom.roster import MAX_BYTES, RosterError, parse_roster, unmatched_logins
+from grader.errors import RosterError
+from grader.service.classroom.roster import MAX_BYTES, parse_roster, unmatched_logins
 from grader.service.courses import Course
 
 MAX_UPLOAD = MAX_BYTES + 64 * 1024

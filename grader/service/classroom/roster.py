@@ -19,15 +19,13 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from grader.errors import InputError
+from grader.errors import RosterError
 from grader.service.store.course import Student
 
 MAX_BYTES = 2 * 1024 * 1024
 """The largest roster accepted (2 MiB: a few hundred bytes a student, 10,000 students)."""
 MAX_ROWS = 10_000
 """The most students one roster may hold."""
-MAX_SHOWN = 20
-"""Problems listed in the message; the rest are counted."""
 MAX_FIELD = 200
 """The longest id, name or e-mail address accepted."""
 
@@ -44,18 +42,6 @@ PLAIN = ("student_id", "name", "email", "github_login")
 _REQUIRED = {"classroom": ("identifier", "github_username"), "plain": ()}
 _KEY_COLUMN = {"classroom": "identifier", "plain": "student_id"}
 _LOGIN_COLUMN = {"classroom": "github_username", "plain": "github_login"}
-
-
-@dataclass
-class RosterError(InputError):
-    """A roster that cannot be imported; carries every problem, each naming line and column."""
-
-    problems: list[str] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        shown = self.problems[:MAX_SHOWN]
-        more = len(self.problems) - len(shown)
-        return "\n".join([*shown, f"... and {more} more"] if more else shown)
 
 
 def parse_roster(data: bytes, course: str, *, name: str = "roster.csv") -> list[Student]:
