@@ -214,3 +214,40 @@ def test_the_authors_extension_is_the_due_date_grading_uses(
     jobs.grade(harness.services, harness.submit("b" * 40, author_login="bob", submitted_at=late))
     assert [options.due for options in harness.options] == [extended, route.due]
     sql.dispose()
+
+
+def test_staff_keep_the_hidden_tests_and_the_pull_request_gets_the_students_view(
+    harness: JobHarness,
+) -> None:
+    """The job grades with the hidden tests shown and saves that report (for the console's
+    staff); the review and the check run carry only what the student may read."""
+    from grader.report.model import TestResult
+
+    secret = TestResult(
+        name="tests/test_secret.py::test_edge_case_nobody_guesses",
+        outcome="failed",
+        message="assert parse('') == [42]",
+        hidden=True,
+        visibility="hidden",
+    )
+    named = TestResult(
+        name="tests/test_named.py::test_named_one",
+        outcome="failed",
+        message="assert total == 1234567\n  where total = 7",
+        visibility="names",
+    )
+    criteria = [
+        c.model_copy(update={"tests": (secret, named)}) if c.kind == "tests" else c
+        for c in harness.report.criteria
+    ]
+    harness.report = harness.report.model_copy(update={"criteria": tuple(criteria)})
+    sub_id = harness.submit()
+    assert jobs.grade(harness.services, sub_id) == "graded"
+    assert harness.options[-1].show_hidden
+    saved = harness.store.result(sub_id)
+    assert saved is not None and "test_edge_case_nobody_guesses" in str(saved.report)
+    [review] = harness.github.reviews_for(REPOSITORY, PULL)
+    published = review.body + str(_run(harness).output)
+    assert "test_edge_case_nobody_guesses" not in published and "[42]" not in published
+    assert "hidden test 1" in published
+    assert "test_named_one" in published and "1234567" not in published

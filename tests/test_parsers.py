@@ -19,7 +19,6 @@ from grader.checks.lint import LintCriterion, lint_command, parse_ruff, run_lint
 from grader.checks.security import SecurityCriterion, parse_bandit, run_security
 from grader.checks.tests import (
     TestsCriterion,
-    brief_message,
     graded_tests,
     redact,
     runaway,
@@ -28,6 +27,7 @@ from grader.checks.tests import (
 from grader.checks.typecheck import TypesCriterion, parse_blocking, parse_mypy, run_types
 from grader.errors import ToolOutputError
 from grader.report.model import CriterionResult, Finding, TestResult
+from grader.report.redact import brief_message
 from grader.rubric.model import Limits, StaticCriterion, Submission, Visibility
 from grader.sandbox.fake import tool_of
 from grader.sandbox.local import LocalSandbox

@@ -35,6 +35,7 @@ from grader.checks.junit import IMPORT_FAILED, JUnitCase, display_name, parse_ju
 from grader.checks.kind import CheckKind
 from grader.errors import ToolOutputError
 from grader.report.model import CriterionResult, TestResult
+from grader.report.redact import redact_test
 from grader.report.wording import plural
 from grader.rubric.model import (
     CriterionBase,
@@ -72,8 +73,6 @@ class TestsCriterion(CriterionBase):
 TEST_TIMEOUT = "from pytest-timeout"
 """How pytest-timeout ends the message of a test it stopped: `Failed: Timeout (>3.0s) from pytest-timeout.`"""
 MISSING_MESSAGE = "did not run: the test session ended before reaching it (counted as failed)"
-BRIEF_LIMIT = 200
-"""Characters of a failure's one line kept at visibility `names`."""
 PYTEST_EXIT_OK, PYTEST_EXIT_FAILED = 0, 1
 
 
@@ -114,7 +113,7 @@ def graded_tests(
         weight = override.weight if override else 1.0
         if case.collection_error:
             weight *= static_counts.get(name.split(" ", 1)[0], 1)
-        hidden = test_visibility(name, criterion, hidden_now) == "hidden"
+        level = test_visibility(name, criterion, hidden_now)
         reported.append(
             TestResult(
                 name=name,
@@ -122,7 +121,8 @@ def graded_tests(
                 message=case.message,
                 duration=round(case.duration, 3),
                 weight=weight,
-                hidden=hidden,
+                hidden=level == "hidden",
+                visibility=level,
             )
         )
         outcomes.append(WeightedOutcome(name=name, weight=weight, passed=case.outcome == "passed"))
@@ -138,23 +138,6 @@ def test_visibility(
     if visibility == "after_due":
         return "hidden" if hidden_now else "visible"
     return visibility
-
-
-def brief_message(message: str | None) -> str | None:
-    """A failure in one line, for visibility `names`: the exception and its message, or the
-    instructor's assertion message; never the test's source, pytest's comparison of the values
-    (``assert 41 == 42``, which shows the expected one) or what the code printed."""
-    if not message:
-        return message
-    lines = [line.strip() for line in message.splitlines() if line.strip()]
-    if not lines:
-        return None
-    line = lines[0]
-    if line == "collection failure":  # the test file could not import the code: its last E line
-        line = lines[-1] if len(lines) > 1 else line
-    if line.startswith("assert ") or line == "AssertionError":
-        line = "AssertionError (an assertion failed; the values compared are not shown)"
-    return line[:BRIEF_LIMIT] + ("..." if len(line) > BRIEF_LIMIT else "")
 
 
 def _static_tests(tests_path: Path) -> dict[str, list[str]]:
@@ -451,12 +434,8 @@ def redact(
     number = 0
     for test in tests:
         level = test_visibility(test.name, criterion, hidden_now)
-        if level == "hidden":
-            number += 1
-            test = test.model_copy(update={"name": f"hidden test {number}", "message": None})
-        elif level == "names":
-            test = test.model_copy(update={"message": brief_message(test.message)})
-        redacted.append(test)
+        number += level == "hidden"
+        redacted.append(redact_test(test.model_copy(update={"visibility": level}), number))
     return redacted
 
 

@@ -14,7 +14,6 @@ a plain 404.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -32,6 +31,7 @@ from grader.console.security import (
     session_data,
     verify_csrf,
 )
+from grader.report.redact import student_view
 from grader.service.courses import Courses, Role
 from grader.service.store import Submission
 
@@ -190,17 +190,6 @@ def is_author(viewer: Viewer, sub: Submission) -> bool:
 
 
 def student_report(report: Mapping[str, Any]) -> dict[str, Any]:
-    """The report as its student may read it: every test marked hidden keeps only its outcome
-    (``hidden test N``, no message). The worker already saves the student's view; this holds
-    even for a report saved with the hidden tests shown."""
-    public: dict[str, Any] = copy.deepcopy(dict(report))
-    for criterion in public.get("criteria") or []:
-        if not isinstance(criterion, dict):
-            continue
-        number = 0
-        for test in criterion.get("tests") or []:
-            if isinstance(test, dict) and test.get("hidden"):
-                number += 1
-                test["name"] = f"hidden test {number}"
-                test["message"] = None
-    return public
+    """The report as its student may read it (``grader.report.redact``): the worker keeps the
+    staff's report, hidden tests shown; a student never reads more than the pull request."""
+    return student_view(report)

@@ -79,6 +79,10 @@ class TestResult(_Result):
     """Weight of the test in its criterion's score."""
     hidden: bool = False
     """True when the test's name and message are withheld from the student."""
+    visibility: Literal["visible", "names", "hidden"] = "visible"
+    """What the student may read of it (the rubric's `visibility` at grading time): all of
+    it, its name and a one-line message, or its outcome only. A report graded for the
+    instructor keeps everything; ``grader.report.redact`` makes the student's view."""
 
 
 class CriterionResult(_Result):

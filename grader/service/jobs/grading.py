@@ -111,6 +111,7 @@ def _grade_active(services: Services, sub: Submission) -> None:
                 GradeOptions(
                     submitted_at=sub.submitted_at,
                     due=student_due(services, sub),
+                    show_hidden=True,  # kept whole for staff; students get report.redact's view
                     workers=services.settings.workers,
                 ),
             )

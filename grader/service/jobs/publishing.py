@@ -17,6 +17,7 @@ from github.PullRequest import ReviewComment
 
 from grader.errors import GitHubRejected, GitHubUnavailable, PlatformError, RateLimited
 from grader.report.model import Report
+from grader.report.redact import for_student
 from grader.service.courses import Route
 from grader.service.github import feedback
 from grader.service.jobs.services import Services, log
@@ -82,7 +83,8 @@ def publish_final(services: Services, sub: Submission) -> None:
 def _publish_graded(services: Services, sub: Submission) -> None:
     stored = services.store.result(sub.id)
     if stored is not None:
-        _publish_report(services, sub, Report.model_validate(stored.report))
+        # The stored report is the staff's; the pull request gets the student's view.
+        _publish_report(services, sub, for_student(Report.model_validate(stored.report)))
 
 
 def _publish_superseded(services: Services, sub: Submission) -> None:
