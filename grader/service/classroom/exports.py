@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from grader.errors import InputError
 from grader.report.model import CriterionResult, Report, TestResult
+from grader.report.redact import for_student
 from grader.service.classroom.gradebook import Gradebook
 from grader.service.store.course import Student
 
@@ -106,6 +107,8 @@ def gradescope_results(report: dict[str, Any], *, show_hidden: bool) -> dict[str
         first = exc.errors()[0]
         where = ".".join(map(str, first["loc"])) or "report"
         raise InputError(f"not a grader.report/v1 report: {where}: {first['msg']}") from None
+    if not show_hidden:  # the student's view: visibility `names` keeps one line, too
+        parsed = for_student(parsed)
     tests: list[dict[str, Any]] = []
     for number_, criterion in enumerate(parsed.criteria, start=1):
         tests.append(_criterion_entry(number_, criterion))
@@ -165,14 +168,14 @@ def _test_entries(
     withheld = 0
     for index, test in enumerate(tests, start=1):
         entry: dict[str, Any] = {"number": f"{position}.{index}"}
-        if test.hidden and not show_hidden:
+        if (test.hidden or test.visibility == "hidden") and not show_hidden:
             withheld += 1
             entry["name"] = f"hidden test {withheld}"
         else:
             entry["name"] = test.name
             if test.message:
                 entry["output"] = test.message
-        if test.hidden and show_hidden:
+        if (test.hidden or test.visibility == "hidden") and show_hidden:
             entry["visibility"] = "hidden"
         if test.outcome == "skipped":
             entry["output"] = "skipped"
