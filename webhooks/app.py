@@ -30,15 +30,14 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import ClientDisconnect
 
-from grader.console.auth import Viewer, current_viewer, student_report, submission_access
 from grader.console.context import ConsoleContext
 from grader.console.mount import mount_console
 from grader.errors import PayloadError
@@ -127,13 +126,6 @@ def create_app(backend: Backend, console: ConsoleContext | None = None) -> FastA
 
     if console is not None:
         mount_console(app, console)
-
-        @app.get("/submissions/{submission_id}")
-        def submission(
-            submission_id: str, viewer: Annotated[Viewer, Depends(current_viewer)]
-        ) -> JSONResponse:
-            return _submission(console, viewer, submission_id)
-
     return app
 
 
@@ -437,40 +429,3 @@ def _enqueue(backend: Backend, submission_id: str, route: Route) -> None:
         log.warning(
             "enqueue failed; a worker will sweep it", submission=submission_id, error=str(exc)[:200]
         )
-
-
-def _submission(console: ConsoleContext, viewer: Viewer, submission_id: str) -> JSONResponse:
-    """The submission's state and report, for its course's staff or its author (else 404)."""
-    try:
-        access = submission_access(console, viewer, submission_id)
-        sub = access.submission
-        result = console.store.result(sub.id)
-    except HTTPException as refused:
-        return JSONResponse({"message": refused.detail}, status_code=refused.status_code)
-    except SQLAlchemyError:
-        return JSONResponse({"message": "the store does not answer"}, status_code=503)
-    report = result.report if result is not None else None
-    if report is not None and not access.staff:
-        report = student_report(report)
-    return JSONResponse(
-        {
-            "id": sub.id,
-            "status": sub.status,
-            "reason": sub.reason,
-            "repository": sub.repository,
-            "pull_number": sub.pull_number,
-            "head_sha": sub.head_sha,
-            "assignment": sub.assignment,
-            "course": access.course,
-            "author_login": sub.author_login,
-            "attempts": sub.attempts,
-            "score": sub.score,
-            "max_score": sub.max_score,
-            "created_at": sub.created_at.isoformat(),
-            "finished_at": sub.finished_at.isoformat() if sub.finished_at else None,
-            "check_run_id": sub.check_run_id,
-            "view": "staff" if access.staff else "student",
-            "report": report,
-            "durations": result.durations if result is not None else None,
-        }
-    )

@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.middleware.sessions import SessionMiddleware
 
-from grader.console import links, oauth
+from grader.console import links, oauth, status
 from grader.console.auth import Forbidden, SignInRequired
 from grader.console.context import STATIC_DIR, ConsoleContext, render
 from grader.console.security import SESSION_COOKIE, CsrfFailed, safe_next
@@ -45,6 +45,7 @@ def mount_console(app: FastAPI, ctx: ConsoleContext) -> None:
         )
     app.include_router(oauth.router)
     app.include_router(links.router)
+    app.include_router(status.router)
     app.include_router(pages)
     if STATIC_DIR.is_dir():
         app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")
