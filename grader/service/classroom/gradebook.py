@@ -2,18 +2,22 @@
 the late penalty and overrides; and each assignment's numbers.
 
 ``build_gradebook`` reads the course's records once (the roster, every submission of its
-assignments, extensions, overrides) and computes everything in memory: a course of 500
-students x 12 assignments x 10 submissions builds in a fraction of a second, with no query
-per cell. Logins that submitted but are on no roster are pseudo-students keyed ``gh:<login>``
+assignments, extensions, overrides) and computes everything in memory, with no query per
+cell. Logins that submitted but are on no roster are pseudo-students keyed ``gh:<login>``
 and listed in ``unmatched``.
+
+A student's cells depend only on their own rows, extensions and overrides (and the course):
+``LineMaker`` computes one student's ``StudentLine`` and ``assemble`` makes the gradebook of
+the lines, its stats from the cells. ``classroom.cache`` keeps the lines and recomputes only
+those of students whose records changed.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
@@ -21,11 +25,10 @@ from grader.rubric.model import LatePolicy
 from grader.scoring import apply_late_policy
 from grader.service.classroom.policy import (
     Due,
-    counted,
+    dues_and_counted,
     late_days_left,
     own_policy,
     raw_score,
-    student_dues,
 )
 from grader.service.classroom.roster import PSEUDO_PREFIX, unmatched_logins
 from grader.service.courses import Course, Courses, Route
@@ -123,80 +126,116 @@ def build_gradebook(courses: Courses, course_id: str, store: CourseStore) -> Gra
         raise KeyError(course_id)
     routes = courses.course_routes(course_id)
     roster = store.students(course_id)
-    by_login = _by_login(store.course_submissions([route.id for route in routes]))
+    by_login = rows_by_login(store.course_submissions([route.id for route in routes]))
+    students, unmatched = course_students(course_id, roster, by_login)
+    extensions = extensions_by_student(store.extensions(course_id))
+    overrides = overrides_by_student(store.overrides(course_id))
+    maker = LineMaker(course, routes)
+    lines = [
+        maker.line(
+            student,
+            by_login.get(student.login or "", {}),
+            extensions.get(student.key, ()),
+            overrides.get(student.key, {}),
+        )
+        for student in students
+    ]
+    return assemble(course, routes, lines, unmatched)
+
+
+RowsByLogin = Mapping[str, Mapping[str, Sequence[SubmissionRow]]]
+"""Submission rows by author login (lowercased), then assignment, oldest first."""
+
+
+def rows_by_login(rows: Iterable[SubmissionRow]) -> dict[str, dict[str, list[SubmissionRow]]]:
+    """The rows by author, then assignment, in their order; a row without an author belongs to
+    nobody."""
+    grouped: dict[str, dict[str, list[SubmissionRow]]] = {}
+    for row in rows:
+        if row.author_login:
+            own = grouped.setdefault(row.author_login.lower(), {})
+            own.setdefault(row.assignment, []).append(row)
+    return grouped
+
+
+def course_students(
+    course_id: str, roster: list[Student], by_login: RowsByLogin
+) -> tuple[list[Student], list[str]]:
+    """The gradebook's students (the roster, then a pseudo-student per unmatched login) and
+    the unmatched logins."""
     unmatched = unmatched_logins(roster, by_login)
-    students = roster + [
+    pseudo = [
         Student(course_id, f"{PSEUDO_PREFIX}{login}", login, None, None, None, None)
         for login in unmatched
     ]
-    builder = _Builder(
-        course,
-        routes,
-        _by_student(store.extensions(course_id)),
-        {(o.assignment, o.student): o for o in store.overrides(course_id)},
-    )
-    for student in students:
-        builder.add(student, by_login.get(student.login or "", {}))
-    return Gradebook(
-        course=course,
-        routes=routes,
-        students=students,
-        cells=builder.cells,
-        stats={route.id: _stats(route, builder.column(route.id)) for route in routes},
-        unmatched=unmatched,
-        late_days_left=builder.left if course.late_days is not None else None,
-    )
+    return roster + pseudo, unmatched
 
 
-def _by_login(rows: Sequence[SubmissionRow]) -> dict[str, dict[str, list[SubmissionRow]]]:
-    """The rows by author, then assignment; a row without an author belongs to nobody."""
-    grouped: dict[str, dict[str, list[SubmissionRow]]] = defaultdict(lambda: defaultdict(list))
-    for row in rows:
-        if row.author_login:
-            grouped[row.author_login.lower()][row.assignment].append(row)
-    return grouped
-
-
-def _by_student(extensions: Sequence[Extension]) -> dict[str, list[Extension]]:
+def extensions_by_student(extensions: Iterable[Extension]) -> dict[str, tuple[Extension, ...]]:
+    """By student key."""
     grouped: dict[str, list[Extension]] = defaultdict(list)
     for extension in extensions:
         grouped[extension.student].append(extension)
-    return grouped
+    return {key: tuple(each) for key, each in grouped.items()}
+
+
+def overrides_by_student(overrides: Iterable[Override]) -> dict[str, dict[str, Override]]:
+    """By student key, then assignment."""
+    grouped: dict[str, dict[str, Override]] = defaultdict(dict)
+    for override in overrides:
+        grouped[override.student][override.assignment] = override
+    return dict(grouped)
+
+
+@dataclass(frozen=True)
+class StudentLine:
+    """One student's row of the gradebook, and what the stats need of it."""
+
+    student: Student
+    cells: tuple[Cell, ...]
+    """In the routes' order."""
+    left: int | None
+    """Late days left; None when the course has no budget."""
+    in_flight: tuple[int, ...]
+    """Per route: the student's submissions queued or running."""
+    failed: tuple[int, ...]
+    """Per route: the student's submissions the platform gave up on."""
 
 
 @dataclass
-class _Builder:
-    """Fills the cells student by student; keeps what the stats need per assignment."""
+class LineMaker:
+    """Computes students' lines for one course; remembers each late policy it made."""
 
     course: Course
     routes: list[Route]
-    extensions: Mapping[str, list[Extension]]
-    overrides: Mapping[tuple[str, str], Override]
-    cells: dict[tuple[str, str], Cell] = field(default_factory=dict)
-    columns: dict[str, list[Cell]] = field(default_factory=lambda: defaultdict(list))
-    left: dict[str, int] = field(default_factory=dict)
-    in_flight: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    failed: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     _policies: dict[tuple[str, datetime], LatePolicy | None] = field(default_factory=dict)
 
-    def add(self, student: Student, rows: Mapping[str, list[SubmissionRow]]) -> None:
-        dues = student_dues(
-            self.routes, self.course, student.key, self.extensions.get(student.key, ()), rows
-        )
-        left = late_days_left(self.course, dues)
-        if left is not None:
-            self.left[student.key] = left
+    def line(
+        self,
+        student: Student,
+        rows: Mapping[str, Sequence[SubmissionRow]],
+        extensions: Iterable[Extension],
+        overrides: Mapping[str, Override],
+    ) -> StudentLine:
+        """The student's cells from their rows by assignment (oldest first), their extensions
+        and their overrides by assignment."""
+        dues, chosen = dues_and_counted(self.routes, self.course, student.key, extensions, rows)
+        cells, in_flight, failed = [], [], []
         for route in self.routes:
-            own = rows.get(route.id, [])
-            for row in own:
-                self.in_flight[route.id] += row.status in _IN_FLIGHT
-                self.failed[route.id] += row.status == "failed"
-            cell = self._cell(route, student.key, own, dues[route.id])
-            self.cells[(route.id, student.key)] = cell
-            self.columns[route.id].append(cell)
-
-    def column(self, assignment: str) -> tuple[list[Cell], int, int]:
-        return self.columns[assignment], self.in_flight[assignment], self.failed[assignment]
+            own = rows.get(route.id, ())
+            flying = sum(row.status in _IN_FLIGHT for row in own)
+            broke = sum(row.status == "failed" for row in own)
+            cell = self._cell(route, student.key, own, dues[route.id], chosen[route.id])
+            cells.append(_settled(cell, overrides.get(route.id), flying, broke))
+            in_flight.append(flying)
+            failed.append(broke)
+        return StudentLine(
+            student,
+            tuple(cells),
+            late_days_left(self.course, dues),
+            tuple(in_flight),
+            tuple(failed),
+        )
 
     def _policy(self, route: Route, due: datetime | None) -> LatePolicy | None:
         """The rubric's policy with this due date, made once per distinct date."""
@@ -208,9 +247,15 @@ class _Builder:
             self._policies[key] = own_policy(late, due)
         return self._policies[key]
 
-    def _cell(self, route: Route, key: str, rows: list[SubmissionRow], due: Due) -> Cell:
-        late = route.loaded.rubric.late
-        row = counted(rows, route.assignment.counts, due.before_late_days, late=late)
+    def _cell(
+        self,
+        route: Route,
+        key: str,
+        rows: Sequence[SubmissionRow],
+        due: Due,
+        row: SubmissionRow | None,
+    ) -> Cell:
+        """The cell of the submission that counts (``row``), before any override."""
         raw = raw_score(row) if row is not None else None
         days, percent, computed = 0, 0.0, raw
         policy = self._policy(route, due.due)
@@ -219,7 +264,6 @@ class _Builder:
             days, percent, computed = penalty.days_late, penalty.penalty_percent, penalty.score
             if row.raw_score is None:  # saved before raw_score: its score is already penalised
                 computed = row.score
-        override = self.overrides.get((route.id, key))
         return Cell(
             assignment=route.id,
             student=key,
@@ -229,29 +273,58 @@ class _Builder:
             days_late=days,
             penalty_percent=percent,
             computed=computed,
-            override=override,
-            final=override.score if override is not None else computed,
+            override=None,
+            final=computed,
             due=due,
-            state=_state(row, rows, days, override),
+            state="late" if days else "graded",
         )
 
 
-def _state(
-    row: SubmissionRow | None, rows: list[SubmissionRow], days: int, override: Override | None
-) -> CellState:
+def _settled(cell: Cell, override: Override | None, in_flight: int, failed: int) -> Cell:
+    """The cell with its override, or the state of a cell with nothing graded; most cells
+    are neither and come back as they are."""
     if override is not None:
-        return "overridden"
-    if row is not None:
-        return "late" if days else "graded"
-    if any(r.status in _IN_FLIGHT for r in rows):
-        return "pending"
-    if any(r.status == "failed" for r in rows):
-        return "failed"
-    return "missing"
+        return replace(cell, override=override, final=override.score, state="overridden")
+    if cell.submission is not None:
+        return cell
+    state: CellState = "pending" if in_flight else "failed" if failed else "missing"
+    return replace(cell, state=state)
 
 
-def _stats(route: Route, column: tuple[list[Cell], int, int]) -> AssignmentStats:
-    cells, in_flight, failed = column
+def assemble(
+    course: Course, routes: list[Route], lines: Sequence[StudentLine], unmatched: list[str]
+) -> Gradebook:
+    """The gradebook of these students' lines (in the gradebook's order), with each
+    assignment's stats."""
+    left = None
+    if course.late_days is not None:
+        left = {line.student.key: line.left for line in lines if line.left is not None}
+    return Gradebook(
+        course=course,
+        routes=routes,
+        students=[line.student for line in lines],
+        cells={
+            (route.id, line.student.key): cell
+            for line in lines
+            for route, cell in zip(routes, line.cells, strict=True)
+        },
+        stats={route.id: _column(route, index, lines) for index, route in enumerate(routes)},
+        unmatched=unmatched,
+        late_days_left=left,
+    )
+
+
+def _column(route: Route, index: int, lines: Sequence[StudentLine]) -> AssignmentStats:
+    """The stats of the assignment at ``index`` of the routes."""
+    return _stats(
+        route,
+        [line.cells[index] for line in lines],
+        sum(line.in_flight[index] for line in lines),
+        sum(line.failed[index] for line in lines),
+    )
+
+
+def _stats(route: Route, cells: list[Cell], in_flight: int, failed: int) -> AssignmentStats:
     finals = [cell.final for cell in cells if cell.final is not None]
     return AssignmentStats(
         submitted=sum(cell.submission is not None for cell in cells),

@@ -99,13 +99,19 @@ def counted(
     """The submission that counts among one student's rows of one assignment; None when none
     is graded. ``late`` is the rubric's policy: its grace for ``last_on_time`` and its penalty
     (from ``due``) for ranking ``best``."""
-    graded = graded_rows(rows)
+    return _choose(graded_rows(rows), counts, due, late)
+
+
+def _choose(
+    graded: list[SubmissionRow], counts: Counts, due: datetime | None, late: LatePolicy | None
+) -> SubmissionRow | None:
+    """``counted`` over rows already through ``graded_rows``."""
     if not graded:
         return None
     if counts == "last":
         return graded[-1]
-    policy = own_policy(late, due)
     if counts == "best":
+        policy = own_policy(late, due)
         return max(graded, key=lambda row: _penalised(row, policy))  # the first of equals
     if due is None:
         return graded[-1]
@@ -132,18 +138,43 @@ def student_dues(
 ) -> dict[str, Due]:
     """Each assignment's due date for one student: their extension's, else the rubric's, moved
     by the late days spent on it. ``rows_by_assignment`` holds that student's rows."""
+    return dues_and_counted(routes, course, student_key, extensions, rows_by_assignment)[0]
+
+
+def dues_and_counted(
+    routes: Sequence[Route],
+    course: Course,
+    student_key: str,
+    extensions: Iterable[Extension],
+    rows_by_assignment: Mapping[str, Sequence[SubmissionRow]],
+) -> tuple[dict[str, Due], dict[str, SubmissionRow | None]]:
+    """``student_dues``, and the submission that counts for each assignment (``counted`` with
+    the due date before late days, ``Due.before_late_days``): each assignment's rows go
+    through ``graded_rows`` once for both."""
     own = {
         extension.assignment: extension.due
         for extension in extensions
         if extension.student == student_key and extension.course == course.id
     }
+    chosen: dict[str, SubmissionRow | None] = {}
+    for route in routes:
+        rows = rows_by_assignment.get(route.id)
+        chosen[route.id] = (
+            _choose(
+                graded_rows(rows),
+                route.assignment.counts,
+                own.get(route.id, route.due),
+                route.loaded.rubric.late,
+            )
+            if rows
+            else None
+        )
 
     def late_by(route: Route, due: datetime) -> int:
-        late = route.loaded.rubric.late
-        row = counted(rows_by_assignment.get(route.id, ()), route.assignment.counts, due, late=late)
-        return _days_late(late, due, row.submitted_at) if row is not None else 0
+        row = chosen[route.id]  # chosen with this due date: _spend asks with the one before
+        return _days_late(route.loaded.rubric.late, due, row.submitted_at) if row else 0
 
-    return _spend(routes, course.late_days, own, late_by)
+    return _spend(routes, course.late_days, own, late_by), chosen
 
 
 def late_days_left(course: Course, dues: Mapping[str, Due]) -> int | None:

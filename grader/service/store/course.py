@@ -129,6 +129,24 @@ class SubmissionRow:
     finished_at: datetime | None
 
 
+@dataclass(frozen=True)
+class SubmissionChanges:
+    """What ``CourseStore.changed_since`` read: the submissions changed since a watermark,
+    and what tells a reader whether it has missed any."""
+
+    rows: list[SubmissionRow]
+    """The submissions of the assignments stored or updated since the watermark (every one
+    when there was none), in ``course_submissions``' order."""
+    watermark: Any
+    """Opaque; pass it to the next ``changed_since`` to read what changed after this read."""
+    count: int
+    """How many submissions the assignments have in all, counted after reading ``rows``: a
+    reader holding fewer or more after applying ``rows`` missed something (a row written
+    with a time far from the store's clock) and reads everything again."""
+    audited: int | None
+    """The course's newest audit entry (roster, extensions, overrides); None: none yet."""
+
+
 class CourseStore(Protocol):
     """The console's data. Logins are compared lowercased."""
 
@@ -205,6 +223,19 @@ class CourseStore(Protocol):
         regrades and superseded pushes included (their ``status`` says)."""
 
     def submission_row(self, submission_id: str) -> SubmissionRow | None: ...
+
+    def changed_since(
+        self, course: str, assignments: Sequence[str], watermark: Any = None
+    ) -> SubmissionChanges:
+        """The submissions of these assignments changed since ``watermark`` (an earlier
+        answer's; None: every submission), with the new watermark, the submissions' count and
+        the course's newest audit entry: what a reader keeping them up to date asks each time.
+
+        A submission counts as changed when its ``updated_at`` is past the earlier read minus
+        a slack (the writers' clocks and their transactions' length); the slack's rows come
+        again each time, so a reader compares before recomputing. Rows dated far from the
+        store's clock (bulk-loaded history, a writer's clock hours off) are outside the window:
+        the count tells a missed insert, not a missed update."""
 
     def version(self, course: str, assignments: Sequence[str]) -> tuple[Any, ...]:
         """A value that changes whenever anything a gradebook of the course reads changes

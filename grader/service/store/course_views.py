@@ -2,25 +2,47 @@
 
 Columns, not ORM objects, in one query joining each submission to its result: a course of
 500 students x 12 assignments x 10 pushes (60,000 rows) is one round trip and a tuple per
-row. Id lists go to the database in chunks of ``CHUNK``.
+row. The dates come as the database gives them (SQLite's stored text, PostgreSQL's
+datetimes) and are made UTC datetimes here, as the tables' ``UTCDateTime`` would, at a
+fraction of its cost; the few texts repeated across rows (assignment, author, status) are
+kept once. Id lists go to the database in chunks of ``CHUNK``.
+
+``changed_since`` is what keeps a gradebook current without reading the course again: the
+rows updated since the previous read (``submissions.updated_at`` is indexed), their count
+and the course's newest audit entry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, String, func, select, type_coerce
 
-from grader.service.store.course import SubmissionRow
+from grader.service.store.course import SubmissionChanges, SubmissionRow
 from grader.service.store.course_base import CourseSqlBase, fits
 from grader.service.store.tables import AuditRow, ResultRow
 from grader.service.store.tables import SubmissionRow as SubmissionTable
 
 CHUNK = 500
 """Values per ``IN`` list: far below SQLite's and PostgreSQL's bound-parameter limits."""
+CHANGE_SLACK = timedelta(minutes=2)
+"""How far before the previous read (and after this one) ``changed_since`` looks. A writer
+stamps ``updated_at`` with its clock when its transaction starts and commits a moment later,
+maybe on another host: a row committed after a read can carry a time before it. Two minutes
+cover a transaction waiting on a lock and clocks kept by NTP; the rows of the slack come
+again on every read (at a deadline, a few dozen)."""
 
 _S, _R = SubmissionTable, ResultRow
+
+
+def _raw(column: Any, name: str) -> ColumnElement[Any]:
+    """A date column as the driver returns it (SQLite: its stored text), without the
+    ``UTCDateTime`` processing: ``_utc`` does the same for much less."""
+    return type_coerce(column, String()).label(name)
+
+
 SUBMISSIONS = (
     select(
         _S.id,
@@ -29,19 +51,21 @@ SUBMISSIONS = (
         _S.head_sha,
         _S.assignment,
         _S.author_login,
-        _S.submitted_at,
+        _raw(_S.submitted_at, "submitted_at"),
         _S.status,
         _S.reason,
         func.coalesce(_R.score, _S.score).label("score"),
         _R.raw_score,
         func.coalesce(_R.max_score, _S.max_score).label("max_score"),
-        _S.created_at,
-        _S.finished_at,
+        _raw(_S.created_at, "created_at"),
+        _raw(_S.finished_at, "finished_at"),
     )
     .select_from(_S)
     .outerjoin(_R, _R.submission_id == _S.id)
 )
 """The columns of ``course.SubmissionRow`` in its fields' order; the result's scores win."""
+ORDER = (_S.submitted_at, _S.created_at, _S.id)
+"""``course_submissions``' order: oldest first (``row_order`` is the same in Python)."""
 
 
 class SubmissionViews(CourseSqlBase):
@@ -60,11 +84,40 @@ class SubmissionViews(CourseSqlBase):
             wanted = {login.lower() for login in logins}
             if len(wanted) <= CHUNK:
                 query = query.where(_S.author_login.in_(sorted(wanted)))
-        query = query.order_by(_S.submitted_at, _S.created_at, _S.id)
         with self.engine.connect() as connection:
-            rows = connection.execute(query).all()  # one fetch, not a round of fetchone per row
+            rows = connection.execute(query.order_by(*ORDER)).all()  # one fetch, not one per row
         # Past CHUNK logins the filter is here: one query, no IN list near a parameter limit.
-        return [_view(row) for row in rows if wanted is None or row.author_login in wanted]
+        return _records(row for row in rows if wanted is None or row.author_login in wanted)
+
+    def changed_since(
+        self, course: str, assignments: Sequence[str], watermark: Any = None
+    ) -> SubmissionChanges:
+        """The submissions of these assignments changed since ``watermark`` (every one when
+        None), oldest first: those whose ``updated_at`` falls between the previous read less
+        ``CHANGE_SLACK`` and this read plus as much (by this store's clock, which is the
+        watermark); then their count and the course's newest audit entry."""
+        if watermark is not None and not isinstance(watermark, datetime):
+            raise TypeError(f"changed_since: watermark {watermark!r} is not one it returned")
+        read_at = self.clock()
+        wanted = sorted(set(assignments))
+        with self.engine.connect() as connection:
+            if watermark is None:
+                query: Select[Any] = SUBMISSIONS.where(_S.assignment.in_(wanted))
+            else:  # the index on updated_at finds the window; other courses' rows go below
+                query = SUBMISSIONS.where(
+                    _S.updated_at > watermark - CHANGE_SLACK,
+                    _S.updated_at <= read_at + CHANGE_SLACK,
+                )
+            found = connection.execute(query.order_by(*ORDER)).all() if wanted else []
+            count = connection.execute(
+                select(func.count()).select_from(_S).where(_S.assignment.in_(wanted))
+            ).scalar_one()
+            audited = connection.execute(
+                select(func.max(AuditRow.id)).where(AuditRow.course == course)
+            ).scalar()
+        of_course = set(wanted)
+        rows = _records(row for row in found if row.assignment in of_course)
+        return SubmissionChanges(rows, read_at, int(count), audited)
 
     def version(self, course: str, assignments: Sequence[str]) -> tuple[Any, ...]:
         """Changes whenever something a gradebook of the course reads changes: a submission of
@@ -86,7 +139,7 @@ class SubmissionViews(CourseSqlBase):
             return None
         with self.engine.connect() as connection:
             row = connection.execute(SUBMISSIONS.where(_S.id == submission_id)).first()
-        return None if row is None else _view(row)
+        return None if row is None else _records([row])[0]
 
     def reports(self, submission_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The saved reports of these submissions by id; those without a result are left out."""
@@ -100,6 +153,53 @@ class SubmissionViews(CourseSqlBase):
         return found
 
 
-def _view(row: Sequence[Any]) -> SubmissionRow:
-    """A row of ``SUBMISSIONS`` as its record (the columns are in the fields' order)."""
-    return SubmissionRow(*row)
+def row_order(row: SubmissionRow) -> tuple[datetime, datetime, str]:
+    """The sort key of ``course_submissions``' order, for rows merged in memory."""
+    return (row.submitted_at, row.created_at, row.id)
+
+
+def _records(rows: Iterable[Sequence[Any]]) -> list[SubmissionRow]:
+    """Rows of ``SUBMISSIONS`` as records (the columns are in the fields' order)."""
+    texts: dict[Any, Any] = {}
+    same = texts.setdefault  # one object per assignment, author, status: 60,000 rows share them
+    return [
+        SubmissionRow(
+            sid,
+            same(repository, repository),
+            pull,
+            sha,
+            same(assignment, assignment),
+            same(author, author),
+            _when(submitted),
+            same(status, status),
+            reason,
+            score,
+            raw_score,
+            max_score,
+            _when(created),
+            _utc(finished),
+        )
+        for (sid, repository, pull, sha, assignment, author, submitted, status, reason, score,
+             raw_score, max_score, created, finished) in rows
+    ]  # fmt: skip
+
+
+def _utc(value: str | datetime | None) -> datetime | None:
+    """A date column's value as ``UTCDateTime`` reads it: SQLite's text (stored in UTC without
+    a zone; SQLAlchemy parses it with ``fromisoformat``) or PostgreSQL's datetime, in UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value + "+00:00")  # SQLAlchemy's storage format
+        except ValueError:  # text written another way (a zone already, no time)
+            value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _when(value: str | datetime | None) -> datetime:
+    """A NOT NULL date column's value (see ``_utc``)."""
+    made = _utc(value)
+    if made is None:  # pragma: no cover - the column is NOT NULL
+        raise ValueError("a submission without a date")
+    return made
