@@ -299,3 +299,41 @@ def test_a_database_that_cannot_be_opened_exits_3(course: Course) -> None:
         assert result.exit_code == 3, result.output
         assert "the store at DATABASE_URL" in result.stderr
         assert "Traceback" not in result.output
+
+
+def test_results_json_is_gradescopes_format_without_hidden_names_unless_asked(
+    course: Course, tmp_path: Path
+) -> None:
+    import json
+    import random
+
+    from grader.service.classroom.demo import synthetic_report
+    from grader.service.courses import load_courses
+
+    route = load_courses(course.folder / "courses.yaml").get("week01")
+    assert route is not None and route.due is not None
+    report = synthetic_report(
+        route, route.due, 0.5, {"correctness": ["test_records::test_secret_edge"]},
+        random.Random(3),  # noqa: S311
+    )  # fmt: skip
+    store = SqlStore(course.url)
+    store.migrate()
+    push = FinishedPush(
+        repository="org/alice", pull_number=1, head_sha="a" * 40, assignment="week01",
+        rubric_path="rubric.yaml", rubric_sha256="r" * 64, author_login="alice", author_id=None,
+        submitted_at=route.due, status="graded", score=report["score"],
+        raw_score=report["score"], max_score=100, report=report,
+    )  # fmt: skip
+    insert_finished(store.engine, [push])
+    [row] = SqlCourseStore.beside(store).course_submissions(["week01"])
+    store.dispose()
+    student = course.run("results-json", row.id)
+    assert student.exit_code == 0, student.output
+    answer = json.loads(student.stdout)
+    assert answer["score"] == report["score"] and answer["tests"]
+    assert "test_secret_edge" not in student.stdout and "hidden test 1" in student.stdout
+    staff = course.run("results-json", row.id, "--show-hidden", "--out", str(tmp_path / "r.json"))
+    assert staff.exit_code == 0, staff.output
+    assert "test_secret_edge" in (tmp_path / "r.json").read_text()
+    missing = course.run("results-json", "f" * 32)
+    assert missing.exit_code == 2 and "no graded submission" in missing.output

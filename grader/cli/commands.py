@@ -28,6 +28,7 @@ from grader.checks.rubric import load_rubric
 from grader.cli import service as cli_service
 from grader.cli.console import console_app
 from grader.cli.course import course_app
+from grader.cli.course_tokens import token_app
 from grader.cli.rubric_tools import size_bench
 from grader.errors import InputError, PlatformError
 from grader.pipeline.grade import GradeOptions, grade_submission
@@ -52,6 +53,7 @@ app.add_typer(rubric_app, name="rubric")
 sandbox_app = typer.Typer(help="Build and inspect the Docker sandbox.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(course_app, name="course")  # grader/cli/course.py
+course_app.add_typer(token_app, name="token")  # grader/cli/course_tokens.py
 app.add_typer(console_app, name="console")  # grader/cli/console.py
 err = Console(stderr=True, highlight=False)
 

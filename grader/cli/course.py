@@ -11,6 +11,7 @@ contents) is printed as plain text, never read as rich markup.
 from __future__ import annotations
 
 import getpass
+import json
 import math
 import sys
 from collections.abc import Iterator
@@ -29,7 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from grader.cli.service import service_settings
 from grader.errors import InputError, RosterError
-from grader.service.classroom.exports import canvas_csv, gradebook_csv
+from grader.service.classroom.exports import canvas_csv, gradebook_csv, gradescope_results
 from grader.service.classroom.gradebook import build_gradebook
 from grader.service.classroom.roster import (
     LOGIN,
@@ -53,10 +54,6 @@ course_app = typer.Typer(
 )
 roster_app = typer.Typer(help="Import, list and match the course's roster.", no_args_is_help=True)
 course_app.add_typer(roster_app, name="roster")
-token_app = typer.Typer(
-    help="API tokens for scripts (Authorization: Bearer).", no_args_is_help=True
-)
-course_app.add_typer(token_app, name="token")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -350,60 +347,30 @@ def export(
     say(f"{course}: {len(book.students)} students x {len(book.routes)} assignments -> {out_file}")
 
 
-# --- API tokens --------------------------------------------------------------------------------
-
-LoginOption = Annotated[str, typer.Option("--login", "-l", help="The token owner's GitHub login.")]
-
-
-def valid_login(login: str) -> str:
-    if not LOGIN.match(login):
-        raise fail(f"{login!r} is not a GitHub login")
-    return login.lower()
-
-
-@token_app.command("create")
-def token_create(
-    login: LoginOption,
-    name: Annotated[str, typer.Option("--name", "-n", help="What the token is for.")],
+@course_app.command("results-json")
+def results_json(
+    submission_id: Annotated[str, typer.Argument(help="The graded submission's id.")],
+    show_hidden: Annotated[
+        bool, typer.Option(help="Name the hidden tests (Gradescope shows them to staff only).")
+    ] = False,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write here instead of the terminal.")
+    ] = None,
 ) -> None:
-    """Create a token; its secret is printed once (only a hash is kept)."""
-    owner = valid_login(login)
-    if not name.strip():
-        raise fail("--name is required: say what the token is for")
+    """A graded submission's report as Gradescope's results.json."""
     with context() as ctx:
-        try:
-            token, secret = ctx.store.create_token(owner, name.strip())
-        except ValueError as exc:
-            raise fail(str(exc)) from None
-    say(f"token {token.id} for {token.login} ({token.name}); the secret, shown once:", to=err)
-    say(secret)
-
-
-@token_app.command("list")
-def token_list(login: LoginOption) -> None:
-    """A login's tokens (never their secrets)."""
-    owner = valid_login(login)
-    with context() as ctx:
-        tokens = ctx.store.tokens(owner)
-    table = Table("id", "name", "created", "last used", "revoked", title=Text(f"{owner} tokens"))
-    for token in tokens:
-        times = (token.created_at, token.last_used_at, token.revoked_at)
-        table.add_row(
-            Text(str(token.id)),
-            Text(token.name),
-            *(Text(moment_.isoformat(timespec="seconds") if moment_ else "") for moment_ in times),
-        )
-    out.print(table)
-
-
-@token_app.command("revoke")
-def token_revoke(
-    token_id: Annotated[int, typer.Argument(help="The token's id (see `token list`).")],
-    login: LoginOption,
-) -> None:
-    """Revoke one of a login's tokens."""
-    owner = valid_login(login)
-    with context() as ctx:
-        if not ctx.store.revoke_token(owner, token_id):
-            raise fail(f"{owner} has no live token {token_id}")
-    say(f"token {token_id} of {owner} revoked")
+        report = ctx.store.reports([submission_id]).get(submission_id)
+    if report is None:
+        raise fail(f"no graded submission {submission_id!r}")
+    try:
+        text = json.dumps(gradescope_results(report, show_hidden=show_hidden), indent=2) + "\n"
+    except InputError as exc:
+        raise fail(str(exc)) from None
+    if out_file is None:
+        sys.stdout.write(text)
+        return
+    try:
+        out_file.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"cannot write {out_file}: {exc.strerror or exc}") from None
+    say(f"{submission_id} -> {out_file}")
