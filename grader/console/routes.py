@@ -9,8 +9,17 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from grader.console import api
-from grader.console.pages import actions, assignment, course, exports, roster, student, submission
+from grader.console.pages import (
+    actions,
+    assignment,
+    course,
+    exports,
+    roster,
+    student,
+    submission,
+    tokens,
+)
 
 router = APIRouter()
-for part in (course, assignment, student, actions, submission, roster, exports, api):
+for part in (course, assignment, student, actions, submission, roster, exports, tokens, api):
     router.include_router(part.router)

@@ -1,0 +1,53 @@
+"""API tokens made in the browser: shown once, usable at once, revoked, never minted by a token."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from console_support import COURSE, Course, seeded_course
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Course:
+    return seeded_course(tmp_path)
+
+
+def test_a_token_made_on_the_page_is_shown_once_works_and_can_be_revoked(course: Course) -> None:
+    csrf = course.sign_in("prof", {COURSE: "owner"})
+    made = course.client.post(
+        "/console/tokens", data={"name": "nightly export", "csrf_token": csrf}
+    )
+    assert made.status_code == 201
+    secret = re.search(r"<code>(grader_[^<]+)</code>", made.text)
+    assert secret is not None
+    listed = course.client.get("/console/tokens")
+    assert "nightly export" in listed.text and secret.group(1) not in listed.text
+    course.client.cookies.clear()
+    headers = {"Authorization": f"Bearer {secret.group(1)}"}
+    assert course.client.get("/api/courses", headers=headers).status_code == 200
+    refused = course.client.post("/console/tokens", headers=headers, data={"name": "another"})
+    assert refused.status_code == 403  # a token never mints another
+    [token] = course.course_store.tokens("prof")
+    csrf = course.sign_in("prof", {COURSE: "owner"})
+    gone = course.client.post(
+        f"/console/tokens/{token.id}/revoke", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert gone.status_code == 303
+    course.client.cookies.clear()
+    assert course.client.get("/api/courses", headers=headers).status_code == 401
+
+
+def test_token_forms_need_a_name_and_the_csrf_token_and_touch_only_ones_own(
+    course: Course,
+) -> None:
+    _, _secret = course.course_store.create_token("alice", "alice's script")
+    [alices] = course.course_store.tokens("alice")
+    csrf = course.sign_in("bob")
+    assert course.client.post("/console/tokens", data={"name": "x"}).status_code == 403
+    unnamed = course.client.post("/console/tokens", data={"name": "  ", "csrf_token": csrf})
+    assert unnamed.status_code == 400 and "name:" in unnamed.text
+    course.client.post(f"/console/tokens/{alices.id}/revoke", data={"csrf_token": csrf})
+    assert course.course_store.tokens("alice")[0].revoked_at is None  # not bob's to revoke
+    assert "alice" not in course.client.get("/console/tokens").text
