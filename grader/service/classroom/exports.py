@@ -167,15 +167,11 @@ def _test_entries(
     entries: list[dict[str, Any]] = []
     withheld = 0
     for index, test in enumerate(tests, start=1):
+        hidden = test.hidden or test.visibility == "hidden"
+        withheld += hidden and not show_hidden
         entry: dict[str, Any] = {"number": f"{position}.{index}"}
-        if (test.hidden or test.visibility == "hidden") and not show_hidden:
-            withheld += 1
-            entry["name"] = f"hidden test {withheld}"
-        else:
-            entry["name"] = test.name
-            if test.message:
-                entry["output"] = test.message
-        if (test.hidden or test.visibility == "hidden") and show_hidden:
+        entry.update(_identity(test, hidden and not show_hidden, withheld))
+        if hidden and show_hidden:
             entry["visibility"] = "hidden"
         if test.outcome == "skipped":
             entry["output"] = "skipped"
@@ -183,3 +179,10 @@ def _test_entries(
             entry["status"] = "passed" if test.outcome == "passed" else "failed"
         entries.append(entry)
     return entries
+
+
+def _identity(test: TestResult, withheld: bool, number: int) -> dict[str, Any]:
+    """The entry's name and output: a withheld test's number only."""
+    if withheld:
+        return {"name": f"hidden test {number}"}
+    return {"name": test.name, **({"output": test.message} if test.message else {})}
