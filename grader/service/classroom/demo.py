@@ -210,6 +210,8 @@ def synthetic_report(
     criteria: list[dict[str, Any]] = []
     for criterion in rubric.criteria:
         names = tests.get(criterion.id, [])
+        level = getattr(criterion, "visibility", "hidden")
+        level = "hidden" if level not in ("visible", "names") else level
         outcomes = ["passed" if rng.random() < skill else "failed" for _ in names]
         results: list[dict[str, Any]] = [
             {
@@ -218,7 +220,8 @@ def synthetic_report(
                 "message": None,
                 "duration": round(rng.uniform(0.001, 0.2), 3),
                 "weight": 1.0,
-                "hidden": True,
+                "hidden": level == "hidden",
+                "visibility": level,
             }
             for name, outcome in zip(names, outcomes, strict=True)
         ]
