@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -202,12 +202,7 @@ def remove_extension(
     student: Field = "", assignment: Field = "",
 ) -> Response:  # fmt: skip
     """Take a student's extension away: the rubric's due date applies again."""
-    course = staff_course(ctx, viewer, course_id)
-    _route, problems = check_target(ctx, course, assignment, student)
-    if problems:
-        return _refused(request, ctx, viewer, course, student, problems)
-    ctx.course_store.remove_extension(course.id, assignment, student, viewer.login.lower())
-    return _back(course, student, "extension.remove")
+    return _remove(request, ctx, viewer, course_id, student, assignment, "extension")
 
 
 @router.post("/console/courses/{course_id}/overrides", dependencies=[Depends(verify_csrf)])
@@ -235,9 +230,22 @@ def remove_override(
     student: Field = "", assignment: Field = "",
 ) -> Response:  # fmt: skip
     """Remove an override: the computed grade applies again."""
+    return _remove(request, ctx, viewer, course_id, student, assignment, "override")
+
+
+def _remove(
+    request: Request, ctx: ConsoleContext, viewer: Viewer, course_id: str,
+    student: str, assignment: str, kind: Literal["extension", "override"],
+) -> Response:  # fmt: skip
+    """Remove the student's extension or override of the assignment, then back to their page."""
     course = staff_course(ctx, viewer, course_id)
     _route, problems = check_target(ctx, course, assignment, student)
     if problems:
         return _refused(request, ctx, viewer, course, student, problems)
-    ctx.course_store.remove_override(course.id, assignment, student, viewer.login.lower())
-    return _back(course, student, "override.remove")
+    remove = (
+        ctx.course_store.remove_extension
+        if kind == "extension"
+        else ctx.course_store.remove_override
+    )
+    remove(course.id, assignment, student, viewer.login.lower())
+    return _back(course, student, f"{kind}.remove")

@@ -12,9 +12,10 @@ returns the plain records of ``course.py``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
@@ -84,16 +85,8 @@ class SqlCourseStore(Roster, ApiTokens, SubmissionViews):
 
     def remove_extension(self, course: str, assignment: str, student: str, actor: str) -> bool:
         """Remove the student's own due date (``extension.remove``); False when there was none."""
-        bounded("extension", actor=actor)
-        with self._session() as session:
-            row = session.get(ExtensionRow, (course, assignment, student))
-            if row is None:
-                return False
-            before = _due(row.due)
-            session.delete(row)
-            target = f"{assignment}/{student}"
-            self._audit(session, course, actor, "extension.remove", target, before=before)
-            return True
+        key = (course, assignment, student)
+        return self._remove(ExtensionRow, key, actor, "extension", lambda row: _due(row.due))
 
     def extensions(self, course: str) -> list[Extension]:
         """The course's extensions, by assignment then student."""
@@ -136,15 +129,28 @@ class SqlCourseStore(Roster, ApiTokens, SubmissionViews):
 
     def remove_override(self, course: str, assignment: str, student: str, actor: str) -> bool:
         """Remove the grade set by hand (``override.remove``); False when there was none."""
-        bounded("override", actor=actor)
+        key = (course, assignment, student)
+        return self._remove(OverrideRow, key, actor, "override", lambda row: _points(row.score))
+
+    def _remove(
+        self,
+        table: type[ExtensionRow] | type[OverrideRow],
+        key: tuple[str, str, str],
+        actor: str,
+        kind: str,
+        describe: Callable[[Any], str],
+    ) -> bool:
+        """Delete one student's row of ``table`` and audit ``<kind>.remove`` with what it was."""
+        bounded(kind, actor=actor)
+        course, assignment, student = key
         with self._session() as session:
-            row = session.get(OverrideRow, (course, assignment, student))
+            row = session.get(table, key)
             if row is None:
                 return False
-            before = _points(row.score)
+            before = describe(row)
             session.delete(row)
             target = f"{assignment}/{student}"
-            self._audit(session, course, actor, "override.remove", target, before=before)
+            self._audit(session, course, actor, f"{kind}.remove", target, before=before)
             return True
 
     def overrides(self, course: str) -> list[Override]:
