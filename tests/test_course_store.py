@@ -15,11 +15,12 @@ import pytest
 from jobs_support import JobHarness
 from service_support import ShiftedClock, postgres_database
 from service_support import new_submission as new
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 
 from grader.report.model import LateInfo
 from grader.service import jobs
 from grader.service.store import Result, SqlCourseStore, SqlStore, course_views
+from grader.service.store.bulk import FinishedPush, insert_finished
 from grader.service.store.course import Extension, Override, Student
 from grader.service.store.migrate import upgrade
 from grader.service.store.tables import ApiTokenRow
@@ -377,6 +378,114 @@ def test_reports_are_read_in_chunks_by_id(
     assert sorted(found) == sorted(ids)
     assert found[ids[0]] == {"schema": "grader.report/v1", "score": 6.0}
     assert store.reports([]) == {}
+
+
+def test_changed_since_reads_what_was_stored_or_updated_after_the_last_read(
+    store: SqlCourseStore, sql: SqlStore
+) -> None:
+    """Every row at first, then the rows updated since the previous read less the slack (the
+    previous read's own rows come once more), only of the assignments asked for; the count of
+    all their rows and the course's newest audit entry each time."""
+    assert isinstance(sql.clock, ShiftedClock)
+    first = graded(sql, "1" * 40, author="Alice")
+    graded(sql, "2" * 40, author="bob", assignment="week02")
+    everything = store.changed_since(COURSE, ["week01"])
+    assert everything.rows == store.course_submissions(["week01"])
+    assert [row.id for row in everything.rows] == [first]
+    assert (everything.count, everything.audited) == (1, None)
+
+    sql.clock.advance(3 * course_views.CHANGE_SLACK)
+    again = store.changed_since(COURSE, ["week01"], everything.watermark)
+    assert [row.id for row in again.rows] == [first]  # updated just before the previous read
+    quiet = store.changed_since(COURSE, ["week01"], again.watermark)
+    assert (quiet.rows, quiet.count) == ([], 1)
+
+    pushed = graded(sql, "3" * 40, author="alice", at=DUE - timedelta(days=1), scores=None)
+    graded(sql, "4" * 40, author="bob", assignment="week02")
+    store.upsert_students(COURSE, [student("s1", "alice")], actor="prof")
+    news = store.changed_since(COURSE, ["week01"], quiet.watermark)
+    assert [row.id for row in news.rows] == [pushed] and news.rows[0].status == "queued"
+    assert news.count == 2 and news.audited == store.audit(COURSE)[0].id
+
+    sql.clock.advance(3 * course_views.CHANGE_SLACK)
+    store.changed_since(COURSE, ["week01"], news.watermark)
+    sql.claim(pushed, "w1", timedelta(minutes=5))  # an update: the row comes back changed
+    claimed = store.changed_since(COURSE, ["week01"], news.watermark)
+    assert [(row.id, row.status) for row in claimed.rows] == [(pushed, "running")]
+
+
+def test_changed_since_counts_rows_dated_far_from_its_clock_and_refuses_a_foreign_watermark(
+    store: SqlCourseStore, sql: SqlStore
+) -> None:
+    """A row bulk-loaded with a time long past is outside the window: only the count tells."""
+    graded(sql, "1" * 40, author="alice")
+    read = store.changed_since(COURSE, ["week01"])
+    insert_finished(
+        sql.engine,
+        [
+            FinishedPush(
+                repository="course/alice", pull_number=1, head_sha="9" * 40, assignment="week01",
+                rubric_path="r.yaml", rubric_sha256="r" * 64, author_login="alice",
+                author_id=None, submitted_at=DUE - timedelta(days=400), status="graded",
+                score=3.0, raw_score=3.0, max_score=10.0, report=None,
+            )
+        ],
+    )  # fmt: skip
+    later = store.changed_since(COURSE, ["week01"], read.watermark)
+    assert [row.author_login for row in later.rows] == ["alice"] and later.count == 2
+    assert store.changed_since(COURSE, [], read.watermark).rows == []
+    with pytest.raises(TypeError, match="watermark"):
+        store.changed_since(COURSE, ["week01"], "yesterday")
+    indexes = inspect(sql.engine).get_indexes("submissions")
+    assert ["updated_at"] in [index["column_names"] for index in indexes]  # migration 0003
+
+
+def test_the_views_dates_are_the_ones_the_orm_reads(store: SqlCourseStore, sql: SqlStore) -> None:
+    """The views read dates without the ``UTCDateTime`` decorator: the same values, in UTC."""
+    done = graded(sql, "1" * 40, author="alice", at=DUE + timedelta(microseconds=7))
+    waiting = graded(sql, "2" * 40, author="alice", scores=None)
+    rows = {row.id: row for row in store.changed_since(COURSE, ["week01"]).rows}
+    for sid in (done, waiting):
+        orm = sql.get(sid)
+        assert orm is not None
+        row = rows[sid]
+        assert (row.submitted_at, row.created_at, row.finished_at) == (
+            orm.submitted_at,
+            orm.created_at,
+            orm.finished_at,
+        )
+        assert row.submitted_at.tzinfo is UTC and row.created_at.tzinfo is UTC
+    assert rows[waiting].finished_at is None and rows[done].finished_at is not None
+
+
+@pytest.mark.parametrize(
+    "text_date", ["2026-12-01 23:59:00.000007", "2026-12-01 23:59:00", "2026-12-02 01:59:00+02:00"]
+)
+def test_sqlite_dates_written_as_other_text_are_read_as_the_orm_reads_them(
+    tmp_path: Path, text_date: str
+) -> None:
+    """Text SQLAlchemy did not write (another program, an old row) takes the slower path."""
+    made = SqlStore(f"sqlite:///{tmp_path / 'grader.db'}")
+    made.migrate()
+    with made.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO submissions (id, repository, pull_number, head_sha, head_repository,"
+                " assignment, rubric_path, rubric_sha256, submitted_at, regrade, status,"
+                " created_at, updated_at, attempts) VALUES ('s1', 'course/alice', 7, :sha,"
+                " 'alice/fork', 'week01', 'r.yaml', :rubric, :at, false, 'queued', :at, :at, 0)"
+            ),
+            {"sha": "a" * 40, "rubric": "r" * 64, "at": text_date},
+        )
+    [row] = SqlCourseStore.beside(made).course_submissions(["week01"])
+    orm = made.get("s1")
+    assert orm is not None and (row.submitted_at, row.created_at) == (
+        orm.submitted_at,
+        orm.created_at,
+    )
+    assert row.submitted_at == DUE + timedelta(microseconds=7 if "." in text_date else 0)
+    assert row.submitted_at.tzinfo is UTC
+    made.dispose()
 
 
 def test_grading_saves_the_score_before_the_late_penalty(harness: JobHarness) -> None:

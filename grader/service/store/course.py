@@ -129,6 +129,12 @@ class SubmissionRow:
     finished_at: datetime | None
 
 
+def submission_order(row: SubmissionRow) -> tuple[datetime, datetime, str]:
+    """The sort key of ``course_submissions``' order: oldest submitted first, then oldest
+    created (a regrade after its push), then by id."""
+    return (row.submitted_at, row.created_at, row.id)
+
+
 @dataclass(frozen=True)
 class SubmissionChanges:
     """What ``CourseStore.changed_since`` read: the submissions changed since a watermark,

@@ -65,7 +65,7 @@ SUBMISSIONS = (
 )
 """The columns of ``course.SubmissionRow`` in its fields' order; the result's scores win."""
 ORDER = (_S.submitted_at, _S.created_at, _S.id)
-"""``course_submissions``' order: oldest first (``row_order`` is the same in Python)."""
+"""``course_submissions``' order (``course.submission_order`` in Python)."""
 
 
 class SubmissionViews(CourseSqlBase):
@@ -151,11 +151,6 @@ class SubmissionViews(CourseSqlBase):
                 query = select(_R.submission_id, _R.report).where(_R.submission_id.in_(chunk))
                 found.update({str(sid): report for sid, report in connection.execute(query)})
         return found
-
-
-def row_order(row: SubmissionRow) -> tuple[datetime, datetime, str]:
-    """The sort key of ``course_submissions``' order, for rows merged in memory."""
-    return (row.submitted_at, row.created_at, row.id)
 
 
 def _records(rows: Iterable[Sequence[Any]]) -> list[SubmissionRow]:
