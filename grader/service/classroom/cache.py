@@ -11,10 +11,12 @@ audit trail moved, it reads the roster, extensions and overrides again and recom
 students whose record, extensions or overrides differ. The stats are made again from the
 cells. Nothing changed: the same ``Gradebook`` object.
 
-Read everything again, and recompute every line, when the course configuration changed (a
-new ``Courses``), or when the rows held do not add up to the store's count (a row written
-with a time far from the store's clock, outside what ``changed_since`` looks at). A view
-that fails drops the course's state: the next one builds from scratch.
+Everything is read and computed again when the course configuration changed (a new
+``Courses``). When the rows held do not add up to the store's count (a row written with a
+time far from the store's clock, outside what ``changed_since`` looks at), every row is read
+again and the students whose rows differ are recomputed. A row *updated* with such a time
+goes unseen until then: live writers stamp the time they write. A view that fails drops the
+course's state: the next one builds from scratch.
 
 One lock per course: a view waits for another's update of the same course rather than doing
 it again; the states of different courses are updated side by side.
@@ -23,14 +25,15 @@ it again; the states of different courses are updated side by side.
 from __future__ import annotations
 
 import threading
-from bisect import insort
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Any
 
 from grader.service.classroom.gradebook import (
     Gradebook,
     LineMaker,
+    RowsByLogin,
     StudentLine,
     assemble,
     course_students,
@@ -79,6 +82,11 @@ class GradebookCache:
             return book.gradebook
 
 
+_VALUES = attrgetter(*(each.name for each in fields(SubmissionRow)))
+"""A row's field values in order (``SubmissionRow(*values)`` makes the row again)."""
+_AUTHOR = [each.name for each in fields(SubmissionRow)].index("author_login")
+
+
 @dataclass
 class _CourseBook:
     """What one course's gradebook is made of, and the gradebook made of it."""
@@ -91,10 +99,12 @@ class _CourseBook:
     """The watermark of the last ``changed_since``."""
     audited: int | None
     """The newest audit entry when the roster, extensions and overrides were read."""
-    rows: dict[str, SubmissionRow]
-    """Every submission of the course's assignments, by id."""
-    by_login: dict[str, dict[str, list[SubmissionRow]]]
-    """The rows with an author, by login then assignment, oldest first."""
+    rows: dict[str, tuple[Any, ...]]
+    """Every submission of the course's assignments by id, as its field values: tuples of
+    plain values, which the garbage collector stops tracking. As 60,000 ``SubmissionRow``
+    objects they would add a fifth to every full collection, a pause any page may take."""
+    ids_by_login: dict[str, set[str]]
+    """The ids of the rows with an author, by login (lowercased)."""
     roster: list[Student]
     extensions: dict[str, tuple[Extension, ...]]
     overrides: dict[str, dict[str, Override]]
@@ -110,6 +120,7 @@ class _CourseBook:
             raise KeyError(course_id)
         routes = courses.course_routes(course_id)
         changes = store.changed_since(course_id, [route.id for route in routes])
+        by_login = rows_by_login(changes.rows)
         book = cls(
             courses=courses,
             course=course,
@@ -117,13 +128,13 @@ class _CourseBook:
             maker=LineMaker(course, routes),
             store_mark=changes.watermark,
             audited=changes.audited,
-            rows={row.id: row for row in changes.rows},
-            by_login=rows_by_login(changes.rows),
+            rows={row.id: _VALUES(row) for row in changes.rows},
+            ids_by_login=_ids_by_login(by_login),
             roster=store.students(course_id),
             extensions=extensions_by_student(store.extensions(course_id)),
             overrides=overrides_by_student(store.overrides(course_id)),
         )
-        book.relines(set(), set())
+        book.relines(set(), set(), by_login)
         return book
 
     def refresh(self, store: CourseStore) -> None:
@@ -143,34 +154,36 @@ class _CourseBook:
             self.relines(logins, keys)
 
     def merge(self, rows: Iterable[SubmissionRow]) -> set[str]:
-        """File the rows read (new, or changed since held); the logins whose rows changed.
+        """Hold the rows read (new, or changed since held); the logins whose rows changed.
         A row held as it is changes nothing (``changed_since`` gives a slack's rows again)."""
         changed: set[str] = set()
         for row in rows:
-            held = self.rows.get(row.id)
-            if held == row:
+            values, held = _VALUES(row), self.rows.get(row.id)
+            if held == values:
                 continue
-            if held is not None:
-                self._unfile(held)
-                changed |= _logins(held)
-            self.rows[row.id] = row
+            if held is not None and held[_AUTHOR]:
+                login = held[_AUTHOR].lower()
+                self.ids_by_login[login].discard(row.id)
+                if not self.ids_by_login[login]:
+                    del self.ids_by_login[login]
+                changed.add(login)
+            self.rows[row.id] = values
             if row.author_login:
-                own = self.by_login.setdefault(row.author_login.lower(), {})
-                insort(own.setdefault(row.assignment, []), row, key=submission_order)
-            changed |= _logins(row)
+                login = row.author_login.lower()
+                self.ids_by_login.setdefault(login, set()).add(row.id)
+                changed.add(login)
         return changed
 
     def replace_rows(self, rows: list[SubmissionRow]) -> set[str]:
         """Hold these rows (every one of the course's) instead; the logins whose rows changed."""
-        fresh = {row.id: row for row in rows}
-        changed = {login for row in rows if self.rows.get(row.id) != row for login in _logins(row)}
-        changed |= {
-            login
-            for sid, row in self.rows.items()
-            if fresh.get(sid) != row
-            for login in _logins(row)
+        fresh = {row.id: _VALUES(row) for row in rows}
+        changed = {
+            values[_AUTHOR].lower()
+            for held, now in ((self.rows, fresh), (fresh, self.rows))
+            for sid, values in held.items()
+            if values[_AUTHOR] and now.get(sid) != values
         }
-        self.rows, self.by_login = fresh, rows_by_login(rows)
+        self.rows, self.ids_by_login = fresh, _ids_by_login(rows_by_login(rows))
         return changed
 
     def reread(self, store: CourseStore) -> set[str]:
@@ -185,17 +198,22 @@ class _CourseBook:
         self.extensions, self.overrides = extensions, overrides
         return keys
 
-    def relines(self, logins: set[str], keys: set[str]) -> None:
+    def relines(
+        self, logins: set[str], keys: set[str], by_login: RowsByLogin | None = None
+    ) -> None:
         """Compute the lines of new students and of those whose rows (by login) or
-        extensions and overrides (by key) changed, keep the others; assemble the gradebook."""
-        students, unmatched = course_students(self.course.id, self.roster, self.by_login)
+        extensions and overrides (by key) changed, keep the others; assemble the gradebook.
+        ``by_login``: the rows as read (a build), else made again of the values held."""
+        students, unmatched = course_students(self.course.id, self.roster, self.ids_by_login)
         lines: dict[Student, StudentLine] = {}
         for student in students:
             line = self.lines.get(student)
-            if line is None or student.key in keys or (student.login or "") in logins:
+            login = student.login or ""
+            if line is None or student.key in keys or login in logins:
+                rows = by_login.get(login, {}) if by_login is not None else self._rows_of(login)
                 line = self.maker.line(
                     student,
-                    self.by_login.get(student.login or "", {}),
+                    rows,
                     self.extensions.get(student.key, ()),
                     self.overrides.get(student.key, {}),
                 )
@@ -205,24 +223,16 @@ class _CourseBook:
             self.course, self.routes, [lines[student] for student in students], unmatched
         )
 
-    def _unfile(self, row: SubmissionRow) -> None:
-        """Take a held row out of ``by_login`` (it changed); drop what it leaves empty."""
-        if not row.author_login:
-            return
-        login = row.author_login.lower()
-        own = self.by_login[login]
-        kept = [each for each in own[row.assignment] if each.id != row.id]
-        if kept:
-            own[row.assignment] = kept
-        else:
-            del own[row.assignment]
-            if not own:
-                del self.by_login[login]
+    def _rows_of(self, login: str) -> dict[str, list[SubmissionRow]]:
+        """A login's rows by assignment, oldest first, made of the values held."""
+        made = [SubmissionRow(*self.rows[sid]) for sid in self.ids_by_login.get(login, ())]
+        return rows_by_login(sorted(made, key=submission_order)).get(login, {})
 
 
-def _logins(row: SubmissionRow) -> set[str]:
-    """The login a row belongs to (none without an author)."""
-    return {row.author_login.lower()} if row.author_login else set()
+def _ids_by_login(by_login: RowsByLogin) -> dict[str, set[str]]:
+    return {
+        login: {row.id for rows in own.values() for row in rows} for login, own in by_login.items()
+    }
 
 
 def _differ(before: dict[str, Any], after: dict[str, Any]) -> set[str]:

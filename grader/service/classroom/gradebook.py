@@ -159,11 +159,11 @@ def rows_by_login(rows: Iterable[SubmissionRow]) -> dict[str, dict[str, list[Sub
 
 
 def course_students(
-    course_id: str, roster: list[Student], by_login: RowsByLogin
+    course_id: str, roster: list[Student], logins: Iterable[str]
 ) -> tuple[list[Student], list[str]]:
-    """The gradebook's students (the roster, then a pseudo-student per unmatched login) and
-    the unmatched logins."""
-    unmatched = unmatched_logins(roster, by_login)
+    """The gradebook's students (the roster, then a pseudo-student per login that submitted
+    but is on no roster) and those unmatched logins."""
+    unmatched = unmatched_logins(roster, logins)
     pseudo = [
         Student(course_id, f"{PSEUDO_PREFIX}{login}", login, None, None, None, None)
         for login in unmatched
