@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 
 from grader.rubric.model import LatePolicy, days_late
 from grader.scoring import apply_late_policy
@@ -60,20 +61,25 @@ def graded_rows(rows: Iterable[SubmissionRow]) -> list[SubmissionRow]:
     """
     first_seen: dict[str, datetime] = {}
     newest: dict[str, SubmissionRow] = {}
-    for row in rows:
-        seen = first_seen.get(row.head_sha)
-        if seen is None or row.submitted_at < seen:
-            first_seen[row.head_sha] = row.submitted_at
+    for row in rows:  # a gradebook runs this for every cell: attributes read once
+        sha, at = row.head_sha, row.submitted_at
+        seen = first_seen.get(sha)
+        if seen is None or at < seen:
+            first_seen[sha] = at
         if row.status != "graded" or row.score is None:
             continue
-        kept = newest.get(row.head_sha)
+        kept = newest.get(sha)
         if kept is None or row.created_at >= kept.created_at:
-            newest[row.head_sha] = row
+            newest[sha] = row
     chosen = [
         row if row.submitted_at == first_seen[sha] else replace(row, submitted_at=first_seen[sha])
         for sha, row in newest.items()
     ]
-    return sorted(chosen, key=lambda row: (row.submitted_at, row.created_at))
+    chosen.sort(key=_SUBMITTED)
+    return chosen
+
+
+_SUBMITTED = attrgetter("submitted_at", "created_at")
 
 
 def raw_score(row: SubmissionRow) -> float | None:
