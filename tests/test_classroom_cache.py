@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from service_support import postgres_database
 
 from grader.service.classroom import demo
 from grader.service.classroom.cache import GradebookCache
@@ -91,12 +92,21 @@ class Course:
         )  # fmt: skip
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'grader.db'}"
+        return
+    with postgres_database() as url:
+        yield url
+
+
 @pytest.fixture
-def course(tmp_path: Path) -> Iterator[Course]:
+def course(tmp_path: Path, database: str) -> Iterator[Course]:
     """Six students with two pushes to each assignment (history loaded in bulk, dated around
     the rubrics' due dates, far from now), and two logins on no roster."""
     courses = load_courses(courses_yaml(tmp_path / "courses.yaml"))
-    store = SqlStore(f"sqlite:///{tmp_path / 'grader.db'}")
+    store = SqlStore(database)
     store.migrate()
     course_store = SqlCourseStore.beside(store)
     demo.seed(courses, COURSE, store.engine, course_store, students=6, per_assignment=2)

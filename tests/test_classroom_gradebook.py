@@ -15,7 +15,13 @@ from support import WEEK01
 from grader.checks.rubric import load_rubric
 from grader.rubric.model import LatePolicy
 from grader.service.classroom.gradebook import build_gradebook
-from grader.service.classroom.policy import Due, counted, due_for, student_dues
+from grader.service.classroom.policy import (
+    Due,
+    counted,
+    due_for,
+    dues_and_counted,
+    student_dues,
+)
 from grader.service.courses import Assignment, Counts, Course, Courses, Route
 from grader.service.store.course import (
     CourseStore,
@@ -230,6 +236,31 @@ def test_no_budget_spends_nothing() -> None:
     w1 = route("w1")
     rows = {"w1": [row("w1", "amy", DUE + DAY, 90)]}
     assert student_dues([w1], courses(w1).courses[0], "s1", [], rows)["w1"] == Due(DUE)
+
+
+def test_dues_and_counted_agree_with_student_dues_and_counted_by_the_due_before_late_days() -> None:
+    """What the gradebook computes in one pass is what the two public functions say: the
+    dues, and for each assignment the submission ``counted`` picks by ``before_late_days``
+    (an extension's date where there is one), whatever the way of counting."""
+    w1, w2 = route("w1"), route("w2", DUE + 7 * DAY, counts="best")
+    w3, w4 = route("w3", DUE + 14 * DAY, counts="last"), route("w4", None)
+    rows = {
+        "w1": [row("w1", "amy", DUE - HOUR, 60), row("w1", "amy", DUE + DAY + HOUR, 95)],
+        "w2": [row("w2", "amy", DUE + 7 * DAY - HOUR, 70), row("w2", "amy", DUE + 9 * DAY, 99)],
+        "w3": [row("w3", "amy", DUE + 15 * DAY, 40), row("w3", "amy", DUE + 13 * DAY, 90)],
+        "w4": [row("w4", "amy", DUE, 10, status="queued")],
+    }
+    routes = [w1, w2, w3, w4]
+    course = courses(*routes, late_days=2).courses[0]
+    granted = [extension("w1", "s1", DUE + 2 * DAY), extension("w2", "s9", DUE + 30 * DAY)]
+    dues, chosen = dues_and_counted(routes, course, "s1", granted, rows)
+    assert dues == student_dues(routes, course, "s1", granted, rows)
+    for each in routes:
+        late = each.loaded.rubric.late
+        before = dues[each.id].before_late_days
+        assert chosen[each.id] == counted(rows[each.id], each.assignment.counts, before, late=late)
+    assert chosen["w1"] is not None and chosen["w1"].score == 95  # on time by the extension
+    assert chosen["w4"] is None and dues["w4"] == Due(None)
 
 
 def test_due_for_finds_the_student_by_login_and_spends_days_on_the_submission_graded() -> None:
