@@ -68,17 +68,20 @@ class GradebookCache:
             raise KeyError(course_id)
         with self._lock:
             lock = self._locks.setdefault(course_id, threading.Lock())
-        with lock:
-            book = self._books.get(course_id)
+        with lock:  # the course's state is read and changed only under its lock
+            with self._lock:
+                book = self._books.get(course_id)
             try:
                 if book is None or book.courses is not courses:
                     book = _CourseBook.build(courses, course_id, store)
-                    self._books[course_id] = book
                 else:
                     book.refresh(store)
             except BaseException:
-                self._books.pop(course_id, None)  # half updated: never to be trusted
+                with self._lock:
+                    self._books.pop(course_id, None)  # half updated: never to be trusted
                 raise
+            with self._lock:
+                self._books[course_id] = book
             return book.gradebook
 
 
