@@ -46,7 +46,8 @@ class ConsoleContext:
     github_timeout: float = 10.0
     """Seconds each request to GitHub during sign-in may take (then: a clear message)."""
     gradebooks: GradebookCache = field(default_factory=GradebookCache)
-    """Each course's gradebook, rebuilt only when the store's version of it changes."""
+    """Each course's gradebook, brought up to date on each view from what changed since the
+    last one (``grader.service.classroom.cache``)."""
 
     def gradebook(self, course_id: str) -> Gradebook:
         """The course's gradebook now (``KeyError`` for an unknown course)."""

@@ -243,9 +243,5 @@ class CourseStore(Protocol):
         store's clock (bulk-loaded history, a writer's clock hours off) are outside the window:
         the count tells a missed insert, not a missed update."""
 
-    def version(self, course: str, assignments: Sequence[str]) -> tuple[Any, ...]:
-        """A value that changes whenever anything a gradebook of the course reads changes
-        (its submissions, its audited roster, extensions and overrides): a cache key."""
-
     def reports(self, submission_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The saved reports (``grader.report/v1`` JSON) of these submissions, by id."""

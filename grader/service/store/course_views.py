@@ -119,21 +119,6 @@ class SubmissionViews(CourseSqlBase):
         rows = _records(row for row in found if row.assignment in of_course)
         return SubmissionChanges(rows, read_at, int(count), audited)
 
-    def version(self, course: str, assignments: Sequence[str]) -> tuple[Any, ...]:
-        """Changes whenever something a gradebook of the course reads changes: a submission of
-        its assignments stored or updated (graded, superseded), or anything audited (roster,
-        extensions, overrides). Two indexed aggregates, a few milliseconds."""
-        with self.engine.connect() as connection:
-            count, newest = connection.execute(
-                select(func.count(_S.id), func.max(_S.updated_at)).where(
-                    _S.assignment.in_(sorted(set(assignments)))
-                )
-            ).one()
-            audited = connection.execute(
-                select(func.max(AuditRow.id)).where(AuditRow.course == course)
-            ).scalar()
-        return (count, str(newest), audited)
-
     def submission_row(self, submission_id: str) -> SubmissionRow | None:
         if not fits(submission_id, "submission_id"):
             return None
