@@ -141,7 +141,11 @@ def _graded_push(store: SqlStore, courses: Courses, login: str, github_id: int, 
         )
     )  # fmt: skip
     store.claim(stored.id, "worker", timedelta(seconds=30))
-    report = synthetic_report(route, at, 1.0, {}, random.Random(github_id))  # noqa: S311
+    secret = {"correctness": [f"test_records::test_{login}_secret_case"]}
+    report = synthetic_report(route, at, 1.0, secret, random.Random(github_id))  # noqa: S311
+    for criterion in report["criteria"]:  # a test at visibility `hidden`: its outcome only
+        for test in criterion["tests"]:
+            test.update(hidden=True, visibility="hidden", outcome="failed", message="assert 1 == 2")
     raw = round(sum(criterion["score"] for criterion in report["criteria"]), 2)
     result = Result(
         stored.id, report["score"], report["max_score"], "graded", report, route.loaded.sha256,
@@ -265,7 +269,7 @@ def test_an_instructor_runs_the_course_in_a_browser(site: Site) -> None:
     site.shot("audit")
 
     site.open(f"/console/submissions/{site.alice_submission}")
-    assert "hidden" in site.text().lower()
+    assert "test_alice_secret_case" in site.browser.page_source  # staff read hidden names
     site.shot("submission-staff")
     site.open(f"/console/courses/{COURSE}/assignments/week01-generators")
     assert "<svg" in site.browser.page_source
@@ -277,6 +281,9 @@ def test_a_student_sees_only_their_own_work(site: Site) -> None:
     site.sign_in("bob", 102)
     assert "Week 1: stream millions" in site.text()  # bob's own submission is listed
     site.shot("home-student")
+    site.click(site.browser.find_element(By.CSS_SELECTOR, "a[href*='/console/submissions/']"))
+    source = site.browser.page_source  # not even in a collapsed part of the page
+    assert "hidden test 1" in source and "test_bob_secret_case" not in source
     for path in (
         f"/console/submissions/{site.alice_submission}",
         f"/console/courses/{COURSE}",
