@@ -147,6 +147,22 @@ class ServiceSettings(Settings):
     log_json: bool = True
     """JSON log lines (one object a line); false: readable console lines."""
 
+    @field_validator("github_client_id", "github_client_secret", "session_secret", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`GRADER_SESSION_SECRET=` (an empty line of an env file) is no secret at all: unset."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("session_secret")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """A key anyone could guess would let anyone forge a session."""
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("use at least 32 random characters (secrets.token_urlsafe(32))")
+        return value
+
     @field_validator("admins", mode="before")
     @classmethod
     def _comma_logins(cls, value: object) -> object:

@@ -520,3 +520,21 @@ def test_student_report_withholds_every_hidden_test() -> None:
     ]
     assert [t["message"] for t in public["criteria"][0]["tests"]] == [None, "m2", None]
     assert report["criteria"][0]["tests"][0]["name"] == "a"  # the stored report is untouched
+
+
+def test_an_empty_or_short_session_secret_never_signs_sessions(tmp_path: Path) -> None:
+    """`GRADER_SESSION_SECRET=` from an env file is unset (no sign-in), not an empty key anyone
+    could sign a session with; a short one is refused at start, naming the setting."""
+    from pydantic import ValidationError
+
+    empty = ServiceSettings(
+        _env_file=None,  # type: ignore[call-arg]
+        session_secret="", github_client_id=" ", github_client_secret="", data_dir=tmp_path,
+    )  # fmt: skip
+    assert (empty.session_secret, empty.github_client_id, empty.github_client_secret) == (
+        None,
+        None,
+        None,
+    )
+    with pytest.raises(ValidationError, match="session_secret"):
+        ServiceSettings(_env_file=None, session_secret="guessable", data_dir=tmp_path)  # type: ignore[call-arg]
