@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from console_support import COURSE, Course, seeded_course
@@ -51,3 +52,32 @@ def test_token_forms_need_a_name_and_the_csrf_token_and_touch_only_ones_own(
     course.client.post(f"/console/tokens/{alices.id}/revoke", data={"csrf_token": csrf})
     assert course.course_store.tokens("alice")[0].revoked_at is None  # not bob's to revoke
     assert "alice" not in course.client.get("/console/tokens").text
+
+
+def test_a_console_body_over_the_bound_or_of_no_declared_length_is_refused_unread(
+    course: Course,
+) -> None:
+    """Any signed-in user could otherwise post gigabytes to any form (Starlette spools file
+    parts to disk unbounded): 413 over 4 MiB, 411 for a chunked body, before a byte is read."""
+    from grader.console.limits import MAX_BODY
+
+    csrf = course.sign_in("bob")
+    huge = course.client.post(
+        "/console/tokens",
+        files={"junk": ("junk.bin", b"x" * (MAX_BODY + 1))},
+        data={"csrf_token": csrf, "name": "x"},
+    )
+    assert huge.status_code == 413 and "over" in huge.json()["message"]
+
+    def chunks() -> Any:
+        yield b"name=x&csrf_token=" + csrf.encode()
+
+    chunked = course.client.post(
+        "/console/tokens",
+        content=chunks(),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert chunked.status_code == 411
+    fine = course.client.post("/console/tokens", data={"csrf_token": csrf, "name": "ok"})
+    assert fine.status_code == 201
+    assert course.client.post("/webhooks/github", content=b"{}").status_code != 413

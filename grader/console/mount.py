@@ -19,6 +19,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from grader.console import links, oauth, status
 from grader.console.auth import Forbidden, SignInRequired
 from grader.console.context import STATIC_DIR, ConsoleContext, render
+from grader.console.limits import BodyLimit
 from grader.console.security import SESSION_COOKIE, CsrfFailed, safe_next
 from grader.service import logs
 
@@ -43,6 +44,7 @@ def mount_console(app: FastAPI, ctx: ConsoleContext) -> None:
             same_site="lax",
             https_only=settings.secure_cookies,
         )
+    app.add_middleware(BodyLimit)
     app.include_router(oauth.router)
     app.include_router(links.router)
     app.include_router(status.router)
