@@ -10,13 +10,14 @@ the grid's rows are prepared here so the template only prints.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from grader.console.auth import Viewer, current_viewer
 from grader.console.context import ConsoleContext, console
+from grader.console.pages.student import OneStudent
 from grader.console.views import (
     DASH,
     PageRoute,
@@ -26,8 +27,9 @@ from grader.console.views import (
     staff_courses,
     student_url,
 )
-from grader.service.classroom.gradebook import Cell, Gradebook
-from grader.service.store.course import Student
+from grader.service.classroom.gradebook import Cell, Gradebook, build_gradebook
+from grader.service.courses import Course, Route
+from grader.service.store.course import CourseStore, Student
 
 MAX_OWN = 500
 """The viewer's own submissions listed on the home page (newest first)."""
@@ -71,6 +73,7 @@ def home(request: Request, viewer: Viewing, ctx: Context) -> HTMLResponse:
         if assignments
         else []
     )
+    grades = own_grades(ctx, viewer, {row.assignment for row in own})
     own = sorted(own, key=lambda row: row.submitted_at, reverse=True)[:MAX_OWN]
     titles = {route.id: route.loaded.rubric.title for route in ctx.courses.routes}
     return render(
@@ -80,7 +83,36 @@ def home(request: Request, viewer: Viewing, ctx: Context) -> HTMLResponse:
         courses=staff_courses(ctx, viewer),
         submissions=own,
         titles=titles,
+        grades=grades,
     )
+
+
+@dataclass(frozen=True)
+class OwnGrades:
+    """A student's grades in one course, as the gradebook computes them for staff."""
+
+    course: Course
+    cells: list[tuple[Route, Cell]]
+    late_days_left: int | None
+
+
+def own_grades(ctx: ConsoleContext, viewer: Viewer, submitted: set[str]) -> list[OwnGrades]:
+    """The viewer's grades in each course they submitted to: after which submission counts,
+    their own due date, the late penalty and any override (one student's reads each)."""
+    found = []
+    login = viewer.login.lower()
+    for course in ctx.courses.courses:
+        routes = ctx.courses.course_routes(course.id)
+        if not submitted & {route.id for route in routes}:
+            continue
+        student = ctx.course_store.student_by_login(course.id, login)
+        key = student.key if student is not None else f"gh:{login}"
+        scope = OneStudent(ctx.course_store, course.id, key)
+        book = build_gradebook(ctx.courses, course.id, cast(CourseStore, scope))
+        cells = [(route, book.cell(route.id, key)) for route in routes]
+        left = book.late_days_left.get(key) if book.late_days_left is not None else None
+        found.append(OwnGrades(course, cells, left))
+    return found
 
 
 @router.get("/console/courses/{course_id}", response_class=HTMLResponse)

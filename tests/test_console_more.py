@@ -1,4 +1,5 @@
-"""API tokens made in the browser: shown once, usable at once, revoked, never minted by a token."""
+"""The console beyond the pages of test_console_pages: API tokens made in the browser, the bound
+on request bodies, and a student's own grades on their home page."""
 
 from __future__ import annotations
 
@@ -81,3 +82,27 @@ def test_a_console_body_over_the_bound_or_of_no_declared_length_is_refused_unrea
     fine = course.client.post("/console/tokens", data={"csrf_token": csrf, "name": "ok"})
     assert fine.status_code == 201
     assert course.client.post("/webhooks/github", content=b"{}").status_code != 413
+
+
+def test_a_student_home_shows_their_own_grades_after_policy_and_no_one_elses(
+    course: Course,
+) -> None:
+    """The student reads the grades the gradebook computes for them (own due date, penalty,
+    override), course by course, and nothing of another student."""
+    from datetime import UTC, datetime
+
+    from grader.service.store.course import Override
+
+    course.course_store.set_override(
+        Override(COURSE, "week02", "s1", 77.5, "hand-graded", "prof", datetime.now(UTC))
+    )
+    staff = course.client.get(f"/api/courses/{COURSE}/gradebook", headers=course.token("prof"))
+    alice = next(row for row in staff.json()["students"] if row["login"] == "alice")
+    finals = [grade["final"] for grade in alice["grades"].values()]
+    assert 77.5 in finals
+    course.sign_in("alice")
+    home = course.client.get("/console")
+    assert home.status_code == 200 and "Your grades" in home.text
+    for final in finals:
+        assert f"{final:g} / 100" in home.text
+    assert "bob" not in home.text.lower()
