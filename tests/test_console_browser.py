@@ -184,7 +184,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         ctx = ConsoleContext(settings, courses, store, course_store)
         app = create_app(Backend(settings, store, courses, lambda *_: None), ctx)
         server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+            # log_config=None and no log_level: uvicorn leaves the process's logging alone
+            uvicorn.Config(
+                app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off"
+            )
         )
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
