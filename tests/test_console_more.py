@@ -106,3 +106,32 @@ def test_a_student_home_shows_their_own_grades_after_policy_and_no_one_elses(
     for final in finals:
         assert f"{final:g} / 100" in home.text
     assert "bob" not in home.text.lower()
+
+
+def test_the_start_up_warm_up_builds_every_gradebook_then_freezes_what_it_built(
+    course: Course,
+) -> None:
+    """``webhooks.service._warm``: each course's gradebook is built before anyone asks (a
+    failing course is logged, not fatal), then start-up's objects leave the collector's way."""
+    import gc
+
+    from grader.console.context import ConsoleContext
+    from webhooks.service import _warm
+
+    ctx: ConsoleContext = course.client.app.state.console  # type: ignore[attr-defined]
+    built: list[str] = []
+    real = ctx.gradebooks.get
+
+    def get(courses: Any, course_id: str, store: Any) -> Any:
+        built.append(course_id)
+        if course_id != COURSE:
+            raise RuntimeError("this course's store is down")
+        return real(courses, course_id, store)
+
+    ctx.gradebooks.get = get  # type: ignore[method-assign]
+    try:
+        _warm(ctx)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert built == [c.id for c in ctx.courses.courses] and COURSE in built
