@@ -95,7 +95,8 @@ def render_text(report: Report, *, color: bool = False, width: int = 100) -> str
     return buffer.getvalue()
 
 
-def _late_text(report: Report) -> str | None:
+def late_text(report: Report) -> str | None:
+    """The late penalty in a sentence, as every rendering (and the console) says it."""
     if report.late is None:
         return None
     detail = (
@@ -118,7 +119,7 @@ def _text_header(console: Console, report: Report) -> None:
             f"   status: {report.status}",
         )
     )
-    late = _late_text(report)
+    late = late_text(report)
     if late:
         console.print(Text(late, style="yellow"))
     if report.submission.problems:
@@ -233,7 +234,7 @@ def _markdown_header(report: Report) -> list[str]:
         f"## {icon} {_cell(report.rubric.title)}: {format_number(report.score)} / {format_number(report.max_score)}",
         "",
     ]
-    late = _late_text(report)
+    late = late_text(report)
     if late:
         lines += [f"> **{late}**", ""]
     if report.submission.problems:

@@ -24,12 +24,12 @@ from grader.console.context import ConsoleContext, console
 from grader.console.pages.student import student_page_response
 from grader.console.security import verify_csrf
 from grader.console.views import COURSE_ID, LOGIN, STUDENT_KEY, PageRoute, staff_course, student_url
+from grader.service.classroom.roster import PSEUDO_PREFIX
 from grader.service.courses import Course, Route
 from grader.service.store.course import Extension, Override
 
 MAX_REASON = 500
 """The longest reason kept with an extension or an override."""
-PSEUDO = "gh:"
 
 router = APIRouter(route_class=PageRoute)
 Viewing = Annotated[Viewer, Depends(current_viewer)]
@@ -71,7 +71,7 @@ def known_student(ctx: ConsoleContext, course: Course, key: str) -> bool:
     """True for a roster key, or ``gh:<login>`` of a well-formed login."""
     if not STUDENT_KEY.match(key):
         return False
-    if key.startswith(PSEUDO) and LOGIN.match(key[len(PSEUDO) :]):
+    if key.startswith(PSEUDO_PREFIX) and LOGIN.match(key[len(PSEUDO_PREFIX) :]):
         return True
     return ctx.course_store.student(course.id, key) is not None
 

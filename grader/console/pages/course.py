@@ -28,6 +28,7 @@ from grader.console.views import (
     student_url,
 )
 from grader.service.classroom.gradebook import Cell, Gradebook, build_gradebook
+from grader.service.classroom.roster import PSEUDO_PREFIX
 from grader.service.courses import Course, Route
 from grader.service.store.course import CourseStore, Student
 
@@ -106,7 +107,7 @@ def own_grades(ctx: ConsoleContext, viewer: Viewer, submitted: set[str]) -> list
         if not submitted & {route.id for route in routes}:
             continue
         student = ctx.course_store.student_by_login(course.id, login)
-        key = student.key if student is not None else f"gh:{login}"
+        key = student.key if student is not None else f"{PSEUDO_PREFIX}{login}"
         scope = OneStudent(ctx.course_store, course.id, key)
         book = build_gradebook(ctx.courses, course.id, cast(CourseStore, scope))
         cells = [(route, book.cell(route.id, key)) for route in routes]

@@ -21,8 +21,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from grader.report.model import CriterionResult, Finding, Report, TestResult
-from grader.report.render import MAX_ITEMS
-from grader.report.wording import format_number
+from grader.report.render import MAX_ITEMS, late_text
 
 Mark = Literal["full", "lost", "error"]
 
@@ -73,18 +72,6 @@ def report_view(report: Report, *, staff: bool) -> ReportView:
     return ReportView(
         shown, late_text(shown), [_criterion(c) for c in shown.criteria], tools, hidden
     )
-
-
-def late_text(report: Report) -> str | None:
-    """The late penalty in a sentence, as the pull request says it."""
-    if report.late is None:
-        return None
-    detail = (
-        "not accepted: past the last day"
-        if not report.late.accepted
-        else f"{format_number(report.late.penalty_percent)}% deducted"
-    )
-    return f"Late by {report.late.days_late} day(s): {detail}"
 
 
 def _criterion(criterion: CriterionResult) -> CriterionView:

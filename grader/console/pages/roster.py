@@ -22,7 +22,12 @@ from grader.console.context import ConsoleContext, console
 from grader.console.security import verify_csrf
 from grader.console.views import LOGIN, STUDENT_KEY, PageRoute, notice_for, render, staff_course
 from grader.errors import RosterError
-from grader.service.classroom.roster import MAX_BYTES, parse_roster, unmatched_logins
+from grader.service.classroom.roster import (
+    MAX_BYTES,
+    PSEUDO_PREFIX,
+    parse_roster,
+    unmatched_logins,
+)
 from grader.service.courses import Course
 
 MAX_UPLOAD = MAX_BYTES + 64 * 1024
@@ -76,8 +81,8 @@ def _page(
     gradebook = ctx.gradebook(course.id)  # kept between changes: no read of every submission
     counts: Counter[str] = Counter()
     for cell in gradebook.cells.values():
-        if cell.attempts and cell.student.startswith("gh:"):
-            counts[cell.student.removeprefix("gh:")] += cell.attempts
+        if cell.attempts and cell.student.startswith(PSEUDO_PREFIX):
+            counts[cell.student.removeprefix(PSEUDO_PREFIX)] += cell.attempts
     unmatched = unmatched_logins(students, counts)
     return render(
         request,

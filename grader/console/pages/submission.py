@@ -26,6 +26,7 @@ from grader.console.views import (
     student_url,
     submission_id,
 )
+from grader.service.classroom.roster import PSEUDO_PREFIX
 from grader.service.courses import Course
 from grader.service.store.course import RegradeRequest, SubmissionRow
 
@@ -114,7 +115,7 @@ def _student_page(ctx: ConsoleContext, seen: Visible) -> str | None:
     if not seen.staff or seen.course is None or not login:
         return None
     known = ctx.course_store.student_by_login(seen.course.id, login)
-    return student_url(seen.course.id, known.key if known else f"gh:{login}")
+    return student_url(seen.course.id, known.key if known else f"{PSEUDO_PREFIX}{login}")
 
 
 def _regrades(ctx: ConsoleContext, viewer: Viewer, seen: Visible) -> list[RegradeRequest]:
