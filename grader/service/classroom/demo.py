@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -70,22 +70,6 @@ LAST = [
 ]
 
 
-@dataclass(frozen=True)
-class Push:
-    """One synthetic graded (or still queued, or failed) push of one student."""
-
-    assignment: str
-    login: str
-    head_sha: str
-    submitted_at: datetime
-    status: str
-    """``graded``, ``queued`` or ``failed``."""
-    score: float | None
-    raw_score: float | None
-    max_score: float
-    report: dict[str, Any] | None
-
-
 def demo_courses_yaml(path: Path, rubrics: Path, *, owner: str, tas: tuple[str, ...]) -> Path:
     """Write a courses.yaml with every weekly rubric under ``rubrics`` as one course."""
     weeks = sorted(p.parent for p in rubrics.glob("week*/rubric.yaml"))
@@ -137,7 +121,7 @@ def pushes(
     per_assignment: int,
     seed: int = 7,
     exact: bool = False,
-) -> Iterator[Push]:
+) -> Iterator[FinishedPush]:
     """Each student's pushes to each assignment: most improve, a few are late, some never come.
 
     ``exact``: every student pushes ``per_assignment`` times to every assignment (the
@@ -162,7 +146,7 @@ def _student_pushes(
     count: int,
     tests: dict[str, list[str]],
     rng: random.Random,
-) -> Iterator[Push]:
+) -> Iterator[FinishedPush]:
     """One student's ``count`` pushes to one assignment, improving; the last one maybe late."""
     due = route.due or datetime(2026, 12, 1, tzinfo=UTC)
     for n in range(count):
@@ -189,13 +173,26 @@ def _push(
     skill: float,
     tests: dict[str, list[str]],
     rng: random.Random,
-) -> Push:
-    rubric = route.loaded.rubric
-    if status != "graded":
-        return Push(route.id, login, sha, at, status, None, None, rubric.max_score, None)
-    report = synthetic_report(route, at, skill, tests, rng)
-    raw = round(sum(c["score"] for c in report["criteria"]), 2)
-    return Push(route.id, login, sha, at, status, report["score"], raw, rubric.max_score, report)
+) -> FinishedPush:
+    """One push as the store will hold it, with a synthetic report when it was graded."""
+    report = synthetic_report(route, at, skill, tests, rng) if status == "graded" else None
+    raw = round(sum(c["score"] for c in report["criteria"]), 2) if report else None
+    return FinishedPush(
+        repository=f"python-de-2026/{route.id}-{login}",
+        pull_number=1,
+        head_sha=sha,
+        assignment=route.id,
+        rubric_path=str(route.loaded.path),
+        rubric_sha256=route.loaded.sha256,
+        author_login=login,
+        author_id=None,
+        submitted_at=at,
+        status=status,
+        score=report["score"] if report else None,
+        raw_score=raw,
+        max_score=route.loaded.rubric.max_score,
+        report=report,
+    )
 
 
 def synthetic_report(
@@ -326,30 +323,9 @@ def seed(
     store.upsert_students(course, people, actor="demo")
     unmatched = ("octo-cat", "mystery-coder")
     logins = [person.login for person in people if person.login] + list(unmatched)
-    routes = {route.id: route for route in courses.course_routes(course)}
     ids = {person.login: person.github_id for person in people}
+    made = pushes(courses, course, logins, per_assignment=per_assignment, seed=seed, exact=exact)
     written = insert_finished(
-        engine,
-        (
-            FinishedPush(
-                repository=f"python-de-2026/{push.assignment}-{push.login}",
-                pull_number=1,
-                head_sha=push.head_sha,
-                assignment=push.assignment,
-                rubric_path=str(routes[push.assignment].loaded.path),
-                rubric_sha256=routes[push.assignment].loaded.sha256,
-                author_login=push.login,
-                author_id=ids.get(push.login),
-                submitted_at=push.submitted_at,
-                status=push.status,
-                score=push.score,
-                raw_score=push.raw_score,
-                max_score=push.max_score,
-                report=push.report,
-            )
-            for push in pushes(
-                courses, course, logins, per_assignment=per_assignment, seed=seed, exact=exact
-            )
-        ),
+        engine, (replace(push, author_id=ids.get(push.author_login)) for push in made)
     )
     return Seeded(len(people), written, unmatched)
