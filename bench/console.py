@@ -139,19 +139,23 @@ class Changes:
 
     def push(self) -> str:
         """A new push, stored and graded."""
+        submitted = self._new_push(pull_number=1)
+        self._grade(submitted, 88.0)
+        return submitted
+
+    def _new_push(self, pull_number: int) -> str:
+        """A new push of the next student and assignment, stored (queued)."""
         from grader.service.store import NewSubmission
 
         login, assignment, sha = self._next()
-        submitted = self.store.add_submission(
+        return self.store.add_submission(
             NewSubmission(
-                repository=f"{COURSE}/{assignment}-{login}", pull_number=1, head_sha=sha,
-                head_repository=f"{login}/{assignment}", head_ref="main", base_sha=None,
-                installation_id=None, assignment=assignment, rubric_path="rubric.yaml",
-                rubric_sha256="r" * 64, author_login=login,
+                repository=f"{COURSE}/{assignment}-{login}", pull_number=pull_number,
+                head_sha=sha, head_repository=f"{login}/{assignment}", head_ref="main",
+                base_sha=None, installation_id=None, assignment=assignment,
+                rubric_path="rubric.yaml", rubric_sha256="r" * 64, author_login=login,
             )
-        )  # fmt: skip
-        self._grade(submitted.id, 88.0)
-        return submitted.id
+        ).id  # fmt: skip
 
     def _grade(self, submission_id: str, score: float) -> None:
         from grader.service.store import Result
@@ -181,18 +185,8 @@ class Changes:
 
     def failure(self) -> None:
         """A push the platform gives up on."""
-        from grader.service.store import NewSubmission
-
-        login, assignment, sha = self._next()
-        submitted = self.store.add_submission(
-            NewSubmission(
-                repository=f"{COURSE}/{assignment}-{login}", pull_number=2, head_sha=sha,
-                head_repository=f"{login}/{assignment}", head_ref="main", base_sha=None,
-                installation_id=None, assignment=assignment, rubric_path="rubric.yaml",
-                rubric_sha256="r" * 64, author_login=login,
-            )
-        )  # fmt: skip
-        self.store.finish(submitted.id, "failed", reason="the platform gave up (bench)")
+        submitted = self._new_push(pull_number=2)
+        self.store.finish(submitted, "failed", reason="the platform gave up (bench)")
 
     def extension(self) -> None:
         """An extension granted (audited: the roster, extensions and overrides read again)."""
