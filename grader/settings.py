@@ -122,6 +122,11 @@ class ServiceSettings(Settings):
     """GitHub logins of the operators, comma-separated: owners of every course."""
     session_hours: float = Field(default=8.0, gt=0, le=24 * 30)
     """How long a console sign-in lasts, in hours; roles are read again at the next sign-in."""
+    canvas_token: SecretStr | None = Field(None, validation_alias=_env("CANVAS_TOKEN"))
+    """An access token of a Canvas user who may grade the courses' Canvas assignments (grade
+    passback, `grader course canvas push`); unset: no passback."""
+    canvas_requests_per_second: float = Field(default=5.0, gt=0, le=100)
+    """The most requests a second sent to Canvas (its API throttles heavier clients)."""
     redis_prefix: str = "grader"
     """Prefix of the service's own Redis keys (rate limiter, pauses)."""
     writes_per_minute: int = Field(default=80, ge=1)
@@ -147,7 +152,9 @@ class ServiceSettings(Settings):
     log_json: bool = True
     """JSON log lines (one object a line); false: readable console lines."""
 
-    @field_validator("github_client_id", "github_client_secret", "session_secret", mode="before")
+    @field_validator(
+        "github_client_id", "github_client_secret", "session_secret", "canvas_token", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         """`GRADER_SESSION_SECRET=` (an empty line of an env file) is no secret at all: unset."""

@@ -7,7 +7,7 @@ the app a context over SQLite files and a fake GitHub.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,9 @@ from grader.service.classroom.cache import GradebookCache
 from grader.service.classroom.gradebook import Gradebook
 from grader.service.courses import Courses
 from grader.service.store import Clock, Store, utcnow
+from grader.service.store.batches import BatchStore
 from grader.service.store.course import CourseStore
+from grader.service.store.sources import SourceStore
 from grader.settings import ServiceSettings
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -43,6 +45,12 @@ class ConsoleContext:
     course_store: CourseStore
     """Roster, extensions, overrides, regrade requests, audit trail and API tokens."""
     clock: Clock = utcnow
+    batches: BatchStore | None = None
+    """Regrades and reruns (``grader.service.store.batches``); None: the pages say so."""
+    sources: SourceStore | None = None
+    """Graded submissions' files, for the similarity report; None: the page says so."""
+    enqueue: Callable[[str], None] | None = None
+    """Hands a stored submission to the workers (bulk work the console starts)."""
     github_timeout: float = 10.0
     """Seconds each request to GitHub during sign-in may take (then: a clear message)."""
     gradebooks: GradebookCache = field(default_factory=GradebookCache)

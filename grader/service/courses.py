@@ -12,12 +12,15 @@ named by file, line and field::
           tas: [ta-bob]
           teams: ["python-de-2026/staff"]              # org/team: its members are TAs
         late_days: 5                                   # optional course-wide budget
+        canvas: {url: "https://canvas.example.edu", course_id: 1234}   # optional passback
         assignments:
           - id: week01-generators
             rubric: rubrics/week01-generators/rubric.yaml   # relative to this file
             repositories: ["python-de-2026/*"]              # globs on owner/name
             paths: ["week01/*"]                             # optional: a changed path must match
             counts: last_on_time                            # or best, or last
+            feedback: {gradings: 5, hours: 24}              # optional feedback budget
+            canvas_id: 5678                                 # optional: its Canvas assignment
 
 A file with only a top-level ``assignments:`` list (the first form of this file) is one
 course, ``course``, whose staff are the operators (``GRADER_ADMINS``).
@@ -61,6 +64,17 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
 
+class FeedbackBudget(_Model):
+    """How much feedback a student may ask for: ``gradings`` per ``hours`` (a sliding
+    window). A push over it is recorded and answered with a neutral check run saying when
+    feedback returns; the grade that counts is still computed at the due date."""
+
+    gradings: int = Field(ge=1, le=1000)
+    """Gradings a student may have in any window of `hours`, e.g. `5`."""
+    hours: float = Field(default=24.0, gt=0, le=24 * 31)
+    """The window's length in hours, e.g. `24`."""
+
+
 class Assignment(_Model):
     """One assignment: its rubric and the pull requests it applies to."""
 
@@ -74,6 +88,10 @@ class Assignment(_Model):
     """Globs on changed paths; the pull request must change one. Unset: any change."""
     counts: Counts = "last_on_time"
     """Which submission counts for the gradebook: `last_on_time`, `best` or `last`."""
+    feedback: FeedbackBudget | None = None
+    """A feedback budget per student, e.g. `{gradings: 5, hours: 24}`; unset: no limit."""
+    canvas_id: int | None = Field(default=None, ge=1)
+    """The Canvas assignment the grades are passed back to (with the course's `canvas`)."""
 
     @field_validator("repositories")
     @classmethod
@@ -133,6 +151,19 @@ class Staff(_Model):
         return None
 
 
+class CanvasLink(_Model):
+    """Where a course's grades go in Canvas (``grader course canvas push``)."""
+
+    url: str = Field(pattern=r"^https?://[^\s/]+(:\d+)?/?$", max_length=200)
+    """The Canvas instance, e.g. `https://canvas.example.edu`."""
+    course_id: int = Field(ge=1)
+    """The Canvas course's id (the number in its address)."""
+    match: Literal["sis_user_id", "email", "login_id"] = "sis_user_id"
+    """How a roster student is found among the Canvas course's students: the roster's
+    `student_id` as Canvas's `sis_user_id`, the roster's `email`, or the roster's
+    `student_id` as Canvas's `login_id`."""
+
+
 class Course(_Model):
     """One course: its staff, its late-day budget and its assignments."""
 
@@ -143,6 +174,8 @@ class Course(_Model):
     staff: Staff = Staff()
     late_days: int | None = Field(default=None, ge=0, le=365)
     """A course-wide budget of late days, spent automatically on late work; unset: none."""
+    canvas: CanvasLink | None = None
+    """Grade passback to Canvas; each assignment names its `canvas_id`."""
     assignments: tuple[Assignment, ...] = ()
 
 

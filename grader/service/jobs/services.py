@@ -14,7 +14,9 @@ from grader.service import logs
 from grader.service.courses import Courses
 from grader.service.github.publisher import Publisher
 from grader.service.store import Store
+from grader.service.store.batches import BatchStore
 from grader.service.store.course import CourseStore
+from grader.service.store.sources import SourceStore
 from grader.settings import ServiceSettings
 
 log = logs.get("grader.service.jobs")
@@ -46,3 +48,7 @@ class Services:
     lease: timedelta = timedelta(seconds=30)
     course_store: CourseStore | None = None
     """The roster and extensions (a student's own due date); None: the rubric's for all."""
+    batches: BatchStore | None = None
+    """Bulk work (regrades, reruns); None: a store without them (some unit tests)."""
+    sources: SourceStore | None = None
+    """Where graded submissions' files are kept for the similarity report; None: not kept."""

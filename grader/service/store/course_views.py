@@ -62,8 +62,10 @@ SUBMISSIONS = (
     )
     .select_from(_S)
     .outerjoin(_R, _R.submission_id == _S.id)
+    .where(_S.held.is_(False))
 )
-"""The columns of ``course.SubmissionRow`` in its fields' order; the result's scores win."""
+"""The columns of ``course.SubmissionRow`` in its fields' order; the result's scores win.
+Held submissions (a regrade's preview) are left out until their batch is applied."""
 ORDER = (_S.submitted_at, _S.created_at, _S.id)
 """``course_submissions``' order (``course.submission_order`` in Python)."""
 
@@ -110,7 +112,9 @@ class SubmissionViews(CourseSqlBase):
                 )
             found = connection.execute(query.order_by(*ORDER)).all() if wanted else []
             count = connection.execute(
-                select(func.count()).select_from(_S).where(_S.assignment.in_(wanted))
+                select(func.count())
+                .select_from(_S)
+                .where(_S.assignment.in_(wanted), _S.held.is_(False))
             ).scalar_one()
             audited = connection.execute(
                 select(func.max(AuditRow.id)).where(AuditRow.course == course)

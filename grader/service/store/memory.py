@@ -169,13 +169,14 @@ class MemoryStore:
         )
 
     def _supersede(self, newer: Submission) -> tuple[str, ...]:
-        if newer.pull_number is None:
+        if newer.pull_number is None or newer.held:
             return ()
         older = tuple(
             sub.id
             for sub in self._submissions.values()
             if self._same_pull(sub, newer)
             and sub.status in ACTIVE
+            and not sub.held
             and (sub.submitted_at <= newer.submitted_at or sub.regrade)
         )
         for submission_id in older:

@@ -13,13 +13,28 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 SubmissionStatus = Literal[
-    "queued", "running", "graded", "superseded", "rejected", "failed", "ignored"
+    "queued",
+    "running",
+    "graded",
+    "superseded",
+    "rejected",
+    "failed",
+    "ignored",
+    "deferred",
+    "reverted",
+    "discarded",
 ]
 """``queued``/``running``: in the pipeline. ``graded``: a result exists. ``superseded``: a
 newer push to the same pull request replaced it. ``rejected``: the submission could not be
 graded for a reason of its own (an unsafe archive). ``failed``: the platform gave up after
-its retries. ``ignored``: no changed path belongs to the assignment."""
+its retries. ``ignored``: no changed path belongs to the assignment. ``deferred``: pushed
+over the assignment's feedback budget: recorded, graded later only if it is the one that
+counts. ``reverted``: a regrade an instructor applied and then took back (the result it
+replaced counts again). ``discarded``: a previewed regrade an instructor threw away."""
 ACTIVE: tuple[SubmissionStatus, ...] = ("queued", "running")
+Priority = Literal["interactive", "bulk"]
+"""``interactive``: a student's push, graded first. ``bulk``: batch work an instructor
+started (a regrade, a rerun), graded when no interactive work waits."""
 PublicationState = Literal["pending", "sending", "done", "abandoned"]
 
 Clock = Callable[[], datetime]
@@ -58,6 +73,16 @@ class NewSubmission:
     """The pull request's author (the student), lowercased here; None when GitHub named none."""
     author_id: int | None = None
     """The author's GitHub user id (a login can be renamed; the id stays)."""
+    priority: Priority = "interactive"
+    """Which work goes first (see ``Priority``)."""
+    batch_id: str | None = None
+    """The bulk run (``batches``) this submission belongs to; None for a push."""
+    held: bool = False
+    """Graded but neither published nor counted until an instructor applies its batch (a
+    regrade's preview); the console's views leave held submissions out."""
+    replaces: str | None = None
+    """The submission whose feedback on GitHub this one takes over (a regrade edits the
+    original's check run and report instead of posting new ones)."""
 
     def __post_init__(self) -> None:
         if self.author_login is not None:
@@ -117,6 +142,17 @@ class Submission:
     author_login: str | None = None
     """The pull request's author, lowercased (the student); None before it was recorded."""
     author_id: int | None = None
+    """The author's GitHub user id (a login can be renamed; the id stays)."""
+    priority: Priority = "interactive"
+    """Which work goes first (see ``Priority``)."""
+    batch_id: str | None = None
+    """The bulk run (``batches``) this submission belongs to; None for a push."""
+    held: bool = False
+    """Graded but neither published nor counted until an instructor applies its batch (a
+    regrade's preview); the console's views leave held submissions out."""
+    replaces: str | None = None
+    """The submission whose feedback on GitHub this one takes over (a regrade edits the
+    original's check run and report instead of posting new ones)."""
 
 
 @dataclass(frozen=True)
@@ -200,8 +236,20 @@ def dedupe_key(repository: str, head_sha: str, assignment: str, rubric_sha256: s
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def regrade_of(original: Submission, rubric_sha256: str) -> NewSubmission:
-    """A new submission grading the same commit again, with the assignment's current rubric."""
+def regrade_of(
+    original: Submission,
+    rubric_sha256: str,
+    *,
+    batch_id: str | None = None,
+    held: bool = False,
+    priority: Priority = "bulk",
+) -> NewSubmission:
+    """A new submission grading the same commit again, with the assignment's current rubric.
+
+    It takes over the original's feedback on GitHub (``replaces``: the first submission of
+    the chain, whose check run and report are edited); ``held`` keeps it a preview until
+    its batch is applied.
+    """
     same = {f.name: getattr(original, f.name) for f in fields(NewSubmission)}
     return NewSubmission(
         **{
@@ -210,5 +258,9 @@ def regrade_of(original: Submission, rubric_sha256: str) -> NewSubmission:
             "delivery_id": None,
             "regrade": True,
             "submitted_at": original.submitted_at,  # the late policy keeps the push's own time
+            "priority": priority,
+            "batch_id": batch_id,
+            "held": held,
+            "replaces": original.replaces or original.id,
         }
     )

@@ -221,7 +221,11 @@ class SqlStore:
     def _supersede(
         session: Session, new: NewSubmission, submitted: datetime, newer: str
     ) -> tuple[str, ...]:
-        if new.pull_number is None:
+        """Supersede the pull request's active pushes and regrades submitted before it.
+
+        A held regrade (a preview) neither supersedes nor is superseded: it replaces
+        nothing until its batch is applied."""
+        if new.pull_number is None or new.held:
             return ()
         older = session.scalars(
             select(SubmissionRow.id)
@@ -230,6 +234,7 @@ class SqlStore:
                 SubmissionRow.pull_number == new.pull_number,
                 SubmissionRow.assignment == new.assignment,
                 SubmissionRow.status.in_(ACTIVE),
+                SubmissionRow.held.is_(False),
                 or_(SubmissionRow.submitted_at <= submitted, SubmissionRow.regrade.is_(True)),
                 SubmissionRow.id != newer,
             )

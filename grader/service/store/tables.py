@@ -119,6 +119,10 @@ class SubmissionRow(Base):
     max_score: Mapped[float | None] = mapped_column(Float)
     author_login: Mapped[str | None] = mapped_column(String(255), index=True)
     author_id: Mapped[int | None] = mapped_column(BigInteger)
+    priority: Mapped[str] = mapped_column(String(16), default="interactive")
+    batch_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    held: Mapped[bool] = mapped_column(Boolean, default=False)
+    replaces: Mapped[str | None] = mapped_column(String(32))
 
 
 class AttemptRow(Base):
@@ -259,3 +263,42 @@ class ApiTokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- class-scale operations ------------------------------------------------------------------
+
+
+class BatchRow(Base):
+    """One piece of bulk work an instructor started: a regrade (previewed, then applied,
+    discarded or reverted), a rerun of what the platform failed, the deferred pushes graded
+    at the due date. Its submissions carry its id (``submissions.batch_id``)."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    course: Mapped[str] = mapped_column(String(128), index=True)
+    assignment: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    """``regrade``, ``rerun`` or ``deferred``."""
+    state: Mapped[str] = mapped_column(String(16), default="grading")
+    """``grading`` (its submissions are queued), ``applied``, ``discarded``, ``reverted``."""
+    preview: Mapped[bool] = mapped_column(Boolean, default=True)
+    """True: its submissions are held until an instructor applies it."""
+    rubric_sha256: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class SourceRow(Base):
+    """The Python files of a graded submission's folder, kept for the similarity report
+    (bounded: ``sources.MAX_BYTES`` of text per submission)."""
+
+    __tablename__ = "sources"
+
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
+    files: Mapped[dict[str, str]] = mapped_column(JSON)
+    """Path (relative to the graded folder) -> text."""
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
