@@ -14,12 +14,27 @@ from grader.console.pages import (
     assignment,
     course,
     exports,
+    regrades,
     roster,
+    similarity,
     student,
     submission,
     tokens,
 )
 
 router = APIRouter()
-for part in (course, assignment, student, actions, submission, roster, exports, tokens, api):
+PARTS = (
+    course,
+    assignment,
+    student,
+    actions,
+    submission,
+    roster,
+    exports,
+    tokens,
+    regrades,
+    similarity,
+    api,
+)
+for part in PARTS:
     router.include_router(part.router)

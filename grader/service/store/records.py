@@ -81,8 +81,9 @@ class NewSubmission:
     """Graded but neither published nor counted until an instructor applies its batch (a
     regrade's preview); the console's views leave held submissions out."""
     replaces: str | None = None
-    """The submission whose feedback on GitHub this one takes over (a regrade edits the
-    original's check run and report instead of posting new ones)."""
+    """The submission this one grades again (a regrade): its result is what a revert brings
+    back, and its feedback on GitHub (that of the first submission of the chain) is edited
+    instead of new posts."""
 
     def __post_init__(self) -> None:
         if self.author_login is not None:
@@ -151,8 +152,9 @@ class Submission:
     """Graded but neither published nor counted until an instructor applies its batch (a
     regrade's preview); the console's views leave held submissions out."""
     replaces: str | None = None
-    """The submission whose feedback on GitHub this one takes over (a regrade edits the
-    original's check run and report instead of posting new ones)."""
+    """The submission this one grades again (a regrade): its result is what a revert brings
+    back, and its feedback on GitHub (that of the first submission of the chain) is edited
+    instead of new posts."""
 
 
 @dataclass(frozen=True)
@@ -246,9 +248,9 @@ def regrade_of(
 ) -> NewSubmission:
     """A new submission grading the same commit again, with the assignment's current rubric.
 
-    It takes over the original's feedback on GitHub (``replaces``: the first submission of
-    the chain, whose check run and report are edited); ``held`` keeps it a preview until
-    its batch is applied.
+    It takes over the original's feedback on GitHub (``replaces``: the original; its check
+    run and report, or those of the first submission of the chain, are edited); ``held``
+    keeps it a preview until its batch is applied.
     """
     same = {f.name: getattr(original, f.name) for f in fields(NewSubmission)}
     return NewSubmission(
@@ -261,6 +263,6 @@ def regrade_of(
             "priority": priority,
             "batch_id": batch_id,
             "held": held,
-            "replaces": original.replaces or original.id,
+            "replaces": original.id,
         }
     )
