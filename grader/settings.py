@@ -145,6 +145,12 @@ class ServiceSettings(Settings):
     visibility_timeout: int = Field(default=7200, ge=60)
     """Seconds before Redis hands an unacknowledged job to another worker (a whole
     worker host lost); longer than any grading run and retry countdown."""
+    grading_slots: int = Field(default=2, ge=1, le=1000)
+    """Gradings all workers run at once (the sum of their concurrency), for the estimated
+    wait shown on a queued check run."""
+    queue_refresh: float = Field(default=30.0, ge=5)
+    """Seconds between updates of the queued check runs' places in line (at most 10 check
+    runs edited each time, front of the line first)."""
     sweep_interval: float = Field(default=60.0, ge=1)
     """Seconds between a worker's sweeps for submissions stored while the broker was down."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"

@@ -178,7 +178,8 @@ def _database_down(_submission_id: str) -> None:
 def test_the_grade_message_carries_the_rubrics_time_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     """Announce enqueues grade with soft and hard time limits over the rubric's run_timeout."""
     message = _announce(monkeypatch, "week01")
-    assert message["queue"] == tasks.GRADING
+    assert message["queue"] == tasks.grading_queue("course")
+    assert message["priority"] == tasks.INTERACTIVE
     assert message["soft_time_limit"] == 45 + tasks.SOFT_MARGIN
     assert message["time_limit"] == 45 + tasks.HARD_MARGIN
     assert message["soft_time_limit"] < message["time_limit"]

@@ -98,8 +98,12 @@ def worker(
         int, typer.Option(help="Jobs graded at the same time (each in its own container).", min=1)
     ] = 2,
     queues: Annotated[
-        str, typer.Option(help="Queues to consume, comma-separated.")
-    ] = "grading,feedback",
+        str | None,
+        typer.Option(
+            help="Queues to consume, comma-separated (default: feedback, each course's "
+            "grading.<course>, and grading)."
+        ),
+    ] = None,
     name: Annotated[str | None, typer.Option(help="Worker name (default: celery@host).")] = None,
 ) -> None:
     """Run a Celery worker: announce, fetch, grade in the Docker sandbox, publish."""
@@ -120,7 +124,7 @@ def worker(
         [
             "worker",
             f"--concurrency={concurrency}",
-            f"--queues={queues}",
+            f"--queues={queues or ','.join(tasks.worker_queues(load_courses(settings.courses)))}",
             f"--hostname={name or f'grader@{socket.gethostname()}-{os.getpid()}'}",
             f"--loglevel={settings.log_level.upper()}",
             "--pool=prefork",

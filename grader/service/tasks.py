@@ -1,8 +1,17 @@
 """The Celery side: the app, its two tasks, and how a worker process builds its services.
 
-Two queues: ``feedback`` (``announce``: a queued check run within seconds) and
-``grading`` (``grade``: fetch, sandbox, publish). ``grader worker`` consumes both;
-an operator can run dedicated workers per queue. Tasks carry only a submission
+Queues: ``feedback`` (``announce``: a queued check run within seconds) and one grading
+queue per course, ``grading.<course>`` (``grade``: fetch, sandbox, publish; ``grading``
+for a submission whose course is unknown). ``grader worker`` consumes them all; an
+operator can run dedicated workers per queue.
+
+The fair queue: every message carries a priority, 0 for interactive work (a student's
+push) and 9 for bulk work (a regrade, a rerun, the deferred pushes at a due date). Redis's
+transport (kombu) asks for the highest priority of every queue first, and moves the queue
+it just took from to the back of its list (``round_robin``), so interactive work always
+goes before bulk work and courses sharing workers are served in turn. A worker holds one
+message per process (``worker_prefetch_multiplier=1`` with late acks), so a push arriving
+during a bulk run waits for one grading at most. Tasks carry only a submission
 id and are safe to run twice (see ``grader.service.jobs``). Messages are acknowledged
 after the task ends (``acks_late``) and handed back when the process running
 them dies (``reject_on_worker_lost``), and a worker takes one message at a time.
@@ -35,13 +44,16 @@ from grader.errors import GraderError
 from grader.rubric.model import Limits
 from grader.sandbox.protocol import Sandbox
 from grader.service import faults, jobs, logs
-from grader.service.courses import load_courses
+from grader.service.courses import Courses, load_courses
 from grader.service.github.client import GitHubClient
 from grader.service.github.ratelimit import RedisLimiter
+from grader.service.jobs import budget, queueing
 from grader.service.store import SqlCourseStore, SqlStore
 from grader.settings import ServiceSettings
 
 GRADING, FEEDBACK = "grading", "feedback"
+INTERACTIVE, BULK = 0, 9
+"""Message priorities (Redis: lower goes first)."""
 BACKOFF_BASE, BACKOFF_CAP = 5.0, 600.0
 SOFT_MARGIN, HARD_MARGIN = 240, 300
 """Seconds the grade task may run past the rubric's run_timeout (fetch, publish) before its
@@ -75,6 +87,8 @@ def configure(settings: ServiceSettings) -> Celery:
         broker_transport_options={
             "global_keyprefix": f"{settings.redis_prefix}:",
             "visibility_timeout": settings.visibility_timeout,
+            "priority_steps": [INTERACTIVE, BULK],
+            "queue_order_strategy": "round_robin",
         },
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -186,7 +200,7 @@ def announce(self: Task[Any, Any], submission_id: str) -> None:
     finally:
         logs.clear()
     if wanted:
-        enqueue_grade(submission_id, rubric_run_timeout(services(), submission_id))
+        enqueue_grade(submission_id, *placement(services(), submission_id))
 
 
 @app.task(name="grader.grade", bind=True, max_retries=jobs.MAX_ATTEMPTS + 5)
@@ -211,9 +225,21 @@ def grade(self: Task[Any, Any], submission_id: str) -> str:
         logs.clear()
 
 
-def rubric_run_timeout(services: jobs.Services, submission_id: str) -> int:
-    """The submission's rubric's ``limits.run_timeout``; when the submission or its assignment
-    cannot be read, the longest of the configured rubrics (a limit too long, never too short)."""
+def grading_queue(course: str) -> str:
+    return f"{GRADING}.{course}"
+
+
+def worker_queues(courses: Courses) -> list[str]:
+    """Every queue a worker consumes by default: the announcements, each course's grading
+    queue, and the one for submissions of no known course."""
+    return [FEEDBACK, *(grading_queue(course.id) for course in courses.courses), GRADING]
+
+
+def placement(services: jobs.Services, submission_id: str) -> tuple[int, str, int]:
+    """The grade message's ``run_timeout`` (the rubric's ``limits.run_timeout``), queue
+    (its course's) and priority (interactive or bulk). When the submission or its
+    assignment cannot be read: the longest of the configured rubrics (a limit too long,
+    never too short), the queue of no course, interactive."""
     limits = [route.loaded.rubric.limits.run_timeout for route in services.courses.routes]
     longest = max(limits, default=Limits().run_timeout)
     try:
@@ -221,20 +247,37 @@ def rubric_run_timeout(services: jobs.Services, submission_id: str) -> int:
     except Exception as exc:
         if _platform_fault(exc) is None:
             raise
-        return longest
+        return longest, GRADING, INTERACTIVE
     route = services.courses.get(sub.assignment) if sub is not None else None
-    return route.loaded.rubric.limits.run_timeout if route is not None else longest
+    if sub is None or route is None:
+        return longest, GRADING, INTERACTIVE
+    priority = BULK if sub.priority == "bulk" else INTERACTIVE
+    return route.loaded.rubric.limits.run_timeout, grading_queue(route.course), priority
 
 
-def enqueue_announce(submission_id: str) -> None:
-    announce.apply_async((submission_id,), queue=FEEDBACK)
+def rubric_run_timeout(services: jobs.Services, submission_id: str) -> int:
+    """The submission's rubric's ``limits.run_timeout`` (see ``placement``)."""
+    return placement(services, submission_id)[0]
 
 
-def enqueue_grade(submission_id: str, run_timeout: int) -> None:
+def enqueue_announce(submission_id: str, *, bulk: bool = False) -> None:
+    """Queue the announcement of a stored submission (bulk work after interactive work)."""
+    announce.apply_async((submission_id,), queue=FEEDBACK, priority=BULK if bulk else INTERACTIVE)
+
+
+def enqueue_bulk(submission_id: str) -> None:
+    """Queue bulk work an instructor started (a regrade, a rerun, a deferred push)."""
+    enqueue_announce(submission_id, bulk=True)
+
+
+def enqueue_grade(
+    submission_id: str, run_timeout: int, queue: str = GRADING, priority: int = INTERACTIVE
+) -> None:
     """Queue the grade task with time limits over the rubric's ``run_timeout`` (see ``SOFT_MARGIN``)."""
     grade.apply_async(
         (submission_id,),
-        queue=GRADING,
+        queue=queue,
+        priority=priority,
         soft_time_limit=run_timeout + SOFT_MARGIN,
         time_limit=run_timeout + HARD_MARGIN,
     )
@@ -242,17 +285,36 @@ def enqueue_grade(submission_id: str, run_timeout: int) -> None:
 
 @signals.worker_ready.connect
 def _start_sweeper(**_: Any) -> None:
-    """Now and then, enqueue what the API stored while the broker was down."""
+    """Now and then: enqueue what the API stored while the broker was down, queue the
+    deferred pushes whose due date passed, and show the waiting pushes their place."""
+    threading.Thread(target=_sweep_loop, name="sweeper", daemon=True).start()
+    threading.Thread(target=_queue_loop, name="queue-places", daemon=True).start()
 
-    def loop() -> None:
-        while True:
-            every = services().settings.sweep_interval
-            try:
-                count = jobs.sweep(services(), enqueue_announce, older_than=every / 2)
-                if count:
-                    jobs.log.info("swept unqueued submissions", count=count)
-            except Exception:  # the sweep is a courtesy; keep the worker running
-                jobs.log.exception("sweep failed")
-            time.sleep(every)
 
-    threading.Thread(target=loop, name="sweeper", daemon=True).start()
+def _sweep_loop() -> None:
+    while True:
+        every = services().settings.sweep_interval
+        try:
+            count = jobs.sweep(services(), enqueue_announce, older_than=every / 2)
+            if count:
+                jobs.log.info("swept unqueued submissions", count=count)
+            budget.grade_deferred(services(), enqueue_bulk)
+        except Exception:  # the sweep is a courtesy; keep the worker running
+            jobs.log.exception("sweep failed")
+        time.sleep(every)
+
+
+def _queue_loop() -> None:
+    """One worker at a time (a Redis lock per tick) edits the queued check runs."""
+    shown: dict[str, str] = {}
+    while True:
+        settings = services().settings
+        every = settings.queue_refresh
+        try:
+            client = redis.Redis.from_url(settings.redis_url)
+            key = f"{settings.redis_prefix}:queue-places"
+            if client.set(key, services().owner, nx=True, px=int(every * 1000 * 0.9)):
+                queueing.refresh(services(), shown)
+        except Exception:  # a courtesy too: the places come back at the next tick
+            jobs.log.exception("queue places failed")
+        time.sleep(every)

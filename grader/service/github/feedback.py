@@ -191,11 +191,14 @@ class Review:
     comments: list[dict[str, Any]]
 
 
-def review(report: Report, prefix: str, diff: DiffLines | None, marker: str) -> Review:
+def review(
+    report: Report, prefix: str, diff: DiffLines | None, marker: str, note: str | None = None
+) -> Review:
     """Inline comments on the lines the diff shows; other findings listed in the body.
 
     ``marker`` is a hidden HTML comment naming the submission, so the service can
-    recognise its own review and comment later.
+    recognise its own review and comment later; ``note`` (the feedback budget's line) goes
+    first, quoted.
     """
     on_diff: dict[tuple[str, int], list[Located]] = defaultdict(list)
     elsewhere: list[Located] = []
@@ -210,6 +213,8 @@ def review(report: Report, prefix: str, diff: DiffLines | None, marker: str) -> 
         for (path, line), places in on_diff.items()
     ]
     body = render_markdown(report)
+    if note:
+        body = f"> {note}\n\n{body}"
     if elsewhere:
         body += "\n" + _elsewhere(elsewhere)
     return Review(body=fit(body, marker), comments=comments)

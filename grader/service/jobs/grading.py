@@ -23,7 +23,14 @@ from grader.service.classroom.policy import due_for
 from grader.service.courses import Route
 from grader.service.fetch import download, extract_tarball
 from grader.service.github import feedback
-from grader.service.jobs.publishing import ensure_check_run, publish_final, repo_prefix
+from grader.service.jobs import budget
+from grader.service.jobs.publishing import (
+    check_name,
+    ensure_check_run,
+    publish_final,
+    repo_prefix,
+    submission_page,
+)
 from grader.service.jobs.services import Services, log
 from grader.service.store import ACTIVE, Result, Submission
 
@@ -35,15 +42,60 @@ MAX_ATTEMPTS = 5
 
 
 def announce(services: Services, submission_id: str) -> bool:
-    """Show the student a queued check run at once; False when there is nothing to grade."""
+    """Show the student a queued check run at once; False when there is nothing to grade.
+
+    A regrade (held as a preview, or replacing an earlier grading) gets no check run of its
+    own: publishing edits its original's. A push over its author's feedback budget is
+    deferred (``budget``) and not graded now."""
     sub = services.store.get(submission_id)
     if sub is None or sub.status not in ACTIVE:
         return sub is not None
     logs.bind(submission_id=submission_id, repository=sub.repository)
-    if _ignored_by_paths(services, sub):
+    if _is_regrade(sub):
+        return True
+    if _ignored_by_paths(services, sub) or _deferred(services, sub):
         return False
     ensure_check_run(services, sub, status="queued")
     return True
+
+
+def _is_regrade(sub: Submission) -> bool:
+    return sub.held or sub.replaces is not None
+
+
+def _deferred(services: Services, sub: Submission) -> bool:
+    """Defer a push over its author's feedback budget: a neutral check run says when
+    feedback returns; True when deferred."""
+    route = services.courses.get(sub.assignment)
+    current = None if route is None else budget.state(services, sub, route, datetime.now(UTC))
+    if current is None or not current.spent:
+        return False
+    text = budget.deferred_text(current)
+    if sub.check_run_id is None and not _done(services, sub, "check_run"):
+        fields: dict[str, object] = {
+            "name": check_name(services, sub),
+            "head_sha": sub.head_sha,
+            "external_id": sub.id,
+            "status": "completed",
+            "conclusion": "neutral",
+            "completed_at": datetime.now(UTC),
+            "output": feedback.message_note(text),
+        }
+        if link := submission_page(services, sub):
+            fields["details_url"] = link
+        check_run_id = services.github.create_check_run(
+            sub.repository, sub.installation_id, **fields
+        )
+        services.store.set_check_run(sub.id, check_run_id)
+        services.store.publish(sub.id, "check_run", "done")
+    services.store.finish(sub.id, "deferred", reason=text.splitlines()[0], outcome="deferred")
+    log.info("deferred: feedback budget spent", used=current.used)
+    return True
+
+
+def _done(services: Services, sub: Submission, kind: str) -> bool:
+    row = services.store.publication(sub.id, kind)
+    return row is not None and row.state == "done"
 
 
 def _ignored_by_paths(services: Services, sub: Submission) -> bool:
@@ -89,9 +141,10 @@ def _grade_active(services: Services, sub: Submission) -> None:
     log.info("grading", attempt=sub.attempts + 1, assignment=sub.assignment)
     with _lease(services, sub.id) as lost:
         # A check run exists only once announce found a path of the assignment's changed.
-        if sub.check_run_id is None and _ignored_by_paths(services, sub):
-            return
-        ensure_check_run(services, sub, status="in_progress")
+        if not _is_regrade(sub):
+            if sub.check_run_id is None and _ignored_by_paths(services, sub):
+                return
+            ensure_check_run(services, sub, status="in_progress")
         route = services.courses.get(sub.assignment)
         if route is None:
             services.store.finish(

@@ -18,6 +18,7 @@ from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from grader.service.store.memory_queue import MemoryQueueQueries
 from grader.service.store.records import (
     ACTIVE,
     OUTDATED,
@@ -37,7 +38,7 @@ from grader.service.store.records import (
 )
 
 
-class MemoryStore:
+class MemoryStore(MemoryQueueQueries):
     """Deliveries, submissions, attempts, results and publications in dictionaries."""
 
     def __init__(self, *, clock: Clock = utcnow) -> None:
@@ -175,7 +176,7 @@ class MemoryStore:
             sub.id
             for sub in self._submissions.values()
             if self._same_pull(sub, newer)
-            and sub.status in ACTIVE
+            and sub.status in (*ACTIVE, "deferred")
             and not sub.held
             and (sub.submitted_at <= newer.submitted_at or sub.regrade)
         )

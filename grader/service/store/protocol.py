@@ -114,6 +114,26 @@ class Store(Protocol):
     ) -> None:
         """Record the state of a post (``github_id`` and ``progress`` kept when None)."""
 
+    # --- the fair queue and the feedback budget (``sql_queue.py``, ``memory_queue.py``) ----
+
+    def feedback_used(
+        self, assignment: str, author_login: str, since: datetime, excluding: str
+    ) -> list[datetime]:
+        """When the author's pushes to the assignment created since ``since`` that got (or
+        are getting) feedback were made, oldest first; ``excluding`` left out."""
+
+    def queued_work(self, limit: int = 5000) -> list[Submission]:
+        """Submissions waiting for a worker (``queued``), oldest first."""
+
+    def deferred(self, limit: int = 5000) -> list[Submission]:
+        """Pushes deferred by a feedback budget, oldest first."""
+
+    def requeue_deferred(self, submission_id: str) -> bool:
+        """Queue a deferred push again, as bulk work; False when it is no longer deferred."""
+
+    def typical_grade_seconds(self, recent: int = 50) -> float | None:
+        """The median grading time of the most recent results; None before any."""
+
     # --- reading -------------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:

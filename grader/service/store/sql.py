@@ -38,6 +38,7 @@ from grader.service.store.records import (
     dedupe_key,
     utcnow,
 )
+from grader.service.store.sql_queue import QueueQueries
 from grader.service.store.tables import (
     AttemptRow,
     DeliveryRow,
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
 R = TypeVar("R", bound="DataclassInstance")
 
 
-class SqlStore:
+class SqlStore(QueueQueries):
     """Every database access of the service (the ``Store`` protocol on SQLAlchemy)."""
 
     def __init__(self, url: str, *, echo: bool = False, clock: Clock = utcnow) -> None:
@@ -233,7 +234,7 @@ class SqlStore:
                 SubmissionRow.repository == new.repository,
                 SubmissionRow.pull_number == new.pull_number,
                 SubmissionRow.assignment == new.assignment,
-                SubmissionRow.status.in_(ACTIVE),
+                SubmissionRow.status.in_((*ACTIVE, "deferred")),
                 SubmissionRow.held.is_(False),
                 or_(SubmissionRow.submitted_at <= submitted, SubmissionRow.regrade.is_(True)),
                 SubmissionRow.id != newer,
@@ -243,7 +244,7 @@ class SqlStore:
         if older:
             session.execute(
                 update(SubmissionRow)
-                .where(SubmissionRow.id.in_(older), SubmissionRow.status.in_(ACTIVE))
+                .where(SubmissionRow.id.in_(older), SubmissionRow.status.in_((*ACTIVE, "deferred")))
                 .values(
                     status="superseded", superseded_by=newer, reason="a newer push superseded it"
                 )
