@@ -133,21 +133,22 @@ def batch(
     if not root:
         raise _fail("ROOT is empty; give the folder holding the student folders", EXIT_INPUT)
     settings = _settings()
-    target = out or default_out(Path(root))
-    options = BatchOptions(
-        out=target,
-        jobs=jobs or os.cpu_count() or 1,
-        workers=settings.workers,
-        force=force,
-        show_hidden=show_hidden,
-    )
+    kind = sandbox or BatchSandbox(settings.sandbox)
     try:
+        options = BatchOptions(
+            out=out or default_out(Path(root)),
+            jobs=jobs or os.cpu_count() or 1,
+            workers=settings.workers,
+            force=force,
+            show_hidden=show_hidden,
+        )
         loaded = load_rubric(rubric_file(rubric))
         plan = plan_batch(Path(root), loaded, options)
+        factory = _sandbox_factory(kind, settings) if plan.todo else _no_sandbox
     except InputError as exc:
         raise _fail(str(exc), EXIT_INPUT) from None
-    kind = sandbox or BatchSandbox(settings.sandbox)
-    factory = _sandbox_factory(kind, settings) if plan.todo else _no_sandbox
+    except KeyboardInterrupt:  # while reading the folders: nothing graded, nothing to keep
+        raise _fail("stopped before any grading began", EXIT_STOPPED) from None
     _announce(plan, options, kind)
     stop = threading.Event()
     with _stop_on_interrupt(stop):

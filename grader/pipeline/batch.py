@@ -31,10 +31,9 @@ import io
 import json
 import logging
 import os
-import re
 import stat
-import tempfile
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -58,7 +57,6 @@ STAMPS = ".batch"
 GRADEBOOK = "gradebook.csv"
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 """A spreadsheet runs a cell starting with these as a formula (OWASP, CSV injection)."""
-_CHUNK = 1024 * 1024
 
 
 class FolderStatus(StrEnum):
@@ -120,7 +118,7 @@ class BatchPlan:
 
 def default_out(root: Path) -> Path:
     """``ROOT/../<rootname>-reports``: beside the clones, never among them."""
-    resolved = root.resolve()
+    resolved = _resolved(root)
     return resolved.parent / f"{resolved.name or 'root'}-reports"
 
 
@@ -132,7 +130,7 @@ def discover(root: Path, out: Path) -> tuple[str, ...]:
     """
     shown = readable(str(root))
     entries = _listing(root, shown)
-    out = out.resolve()
+    out = _resolved(out)
     folders = tuple(
         entry.name
         for entry in entries
@@ -163,6 +161,13 @@ def _listing(root: Path, shown: str) -> list[os.DirEntry[str]]:
     if not entries:
         raise InputError(f"{shown}: the folder is empty; it should hold one folder per student")
     return entries
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a loop of links (Python 3.11)
+        raise InputError(f"{readable(str(path))}: {exc}") from None
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:
@@ -200,7 +205,7 @@ def plan_batch(root: Path, loaded: LoadedRubric, options: BatchOptions) -> Batch
 
 
 def _check_out(root: Path, out: Path, folders: tuple[str, ...]) -> None:
-    resolved_root, resolved_out = root.resolve(), out.resolve()
+    resolved_root, resolved_out = _resolved(root), _resolved(out)
     if resolved_out == resolved_root:
         raise InputError(f"--out {readable(str(out))} is ROOT itself; give another folder")
     for name in folders:
@@ -322,27 +327,16 @@ class _Grading:
 def write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to a temporary file beside ``path`` and rename it into place: a reader
     (or a run killed half-way) sees the old file or the new one, never a part."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
     try:
-        os.fchmod(handle, 0o666 & ~_umask())  # mkstemp's 0600, made what open() would give
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
+        with temporary.open("x", encoding="utf-8", newline="") as file:
             file.write(readable(text))  # a file name that is not UTF-8 is written readably
             file.flush()
             os.fsync(file.fileno())
-        Path(temporary).replace(path)
+        temporary.replace(path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
-
-
-def _umask() -> int:
-    """The process's umask, read without setting it (``os.umask`` would race other threads)."""
-    try:
-        status = Path("/proc/self/status").read_text(encoding="ascii")
-    except OSError:
-        return 0o022
-    found = re.search(r"^Umask:\s*([0-7]+)$", status, re.MULTILINE)
-    return int(found.group(1), 8) if found else 0o022
 
 
 def gradebook_csv(loaded: LoadedRubric, results: list[FolderResult]) -> str:
@@ -435,8 +429,5 @@ def _content(path: Path) -> tuple[str, bytes]:
 
 
 def _file_digest(path: Path) -> bytes:
-    digest = hashlib.sha256()
     with path.open("rb") as file:
-        while chunk := file.read(_CHUNK):
-            digest.update(chunk)
-    return digest.digest()
+        return hashlib.file_digest(file, "sha256").digest()
