@@ -5,6 +5,11 @@ later run of the job skips what was done and resumes what was half done: the
 check run (completed with the score, then the annotations 50 at a time), the
 commit status, and the review, or the marked comment when a review's fate is
 unknown. ``give_up`` is the end of the road for a platform fault: "not graded".
+
+A held submission (a regrade's preview) publishes nothing. A regrade (``replaces``) posts
+nothing of its own: once graded and not held, it edits the feedback of the first
+submission of its chain (``republish``), and a reverted one puts the result it replaced
+back on the same posts; a regrade that could not be graded leaves the feedback as it was.
 """
 
 from __future__ import annotations
@@ -20,14 +25,18 @@ from grader.report.model import Report
 from grader.report.redact import for_student
 from grader.service.courses import Route
 from grader.service.github import feedback
+from grader.service.jobs import republish
 from grader.service.jobs.services import Services, log
 from grader.service.store import Submission
 
 # --- the check run -------------------------------------------------------------------------
 
 
-def ensure_check_run(services: Services, sub: Submission, *, status: str) -> int:
-    """The submission's check run, created once (its id is stored before anything else)."""
+def ensure_check_run(services: Services, sub: Submission, *, status: str) -> int | None:
+    """The submission's check run, created once (its id is stored before anything else);
+    None for a preview or a regrade, which never get one (a regrade edits its root's)."""
+    if sub.held or sub.replaces is not None:
+        return None
     if sub.check_run_id is not None:
         if status == "in_progress":
             services.github.update_check_run(
@@ -75,6 +84,8 @@ def repo_prefix(route: Route) -> str:
 
 def publish_final(services: Services, sub: Submission) -> None:
     """Post whatever the submission's final status calls for (each post once)."""
+    if sub.held or (sub.replaces is not None and sub.status not in republish.TAKES_OVER):
+        return
     closer = _CLOSERS.get(sub.status)
     if closer is not None:
         closer(services, sub)
@@ -85,6 +96,15 @@ def _publish_graded(services: Services, sub: Submission) -> None:
     if stored is not None:
         # The stored report is the staff's; the pull request gets the student's view.
         _publish_report(services, sub, for_student(Report.model_validate(stored.report)))
+
+
+def _publish_reverted(services: Services, sub: Submission) -> None:
+    """A regrade taken back: the result it replaced goes back on the same posts."""
+    earlier = services.store.get(sub.replaces) if sub.replaces is not None else None
+    stored = services.store.result(earlier.id) if earlier is not None else None
+    if stored is not None:
+        report = for_student(Report.model_validate(stored.report))
+        _over_root(services, sub, report, reverted=True)
 
 
 def _publish_superseded(services: Services, sub: Submission) -> None:
@@ -125,6 +145,7 @@ _CLOSERS: dict[str, Callable[[Services, Submission], None]] = {
     "rejected": _publish_rejected,
     "failed": _publish_failed,
     "ignored": _publish_ignored,
+    "reverted": _publish_reverted,
 }
 
 
@@ -161,9 +182,28 @@ def _done(services: Services, sub: Submission, kind: str) -> bool:
     return row is not None and row.state == "done"
 
 
-def _publish_report(services: Services, sub: Submission, report: Report) -> None:
+def _prefix(services: Services, sub: Submission) -> str:
     route = services.courses.get(sub.assignment)
-    prefix = repo_prefix(route) if route is not None else ""
+    return repo_prefix(route) if route is not None else ""
+
+
+def _over_root(services: Services, sub: Submission, report: Report, reverted: bool = False) -> None:
+    republish.over_root(
+        services,
+        sub,
+        report,
+        prefix=_prefix(services, sub),
+        context=check_name(services, sub),
+        link=submission_page(services, sub),
+        reverted=reverted,
+    )
+
+
+def _publish_report(services: Services, sub: Submission, report: Report) -> None:
+    if sub.replaces is not None:  # a regrade edits the posts of its chain's first submission
+        _over_root(services, sub, report)
+        return
+    prefix = _prefix(services, sub)
     _publish_check_run(services, sub, report, prefix)
     _status(services, sub, feedback.status_state(report), feedback.status_description(report))
     if sub.pull_number is not None:
@@ -172,13 +212,11 @@ def _publish_report(services: Services, sub: Submission, report: Report) -> None
 
 def _publish_check_run(services: Services, sub: Submission, report: Report, prefix: str) -> None:
     """Complete the check run, then append the annotations 50 at a time."""
-    check_run_id = (
-        ensure_check_run(services, sub, status="in_progress")
-        if sub.check_run_id is None
-        else sub.check_run_id
-    )
+    check_run_id = sub.check_run_id
+    if check_run_id is None:
+        check_run_id = ensure_check_run(services, sub, status="in_progress")
     row = services.store.publication(sub.id, "check_run")
-    if row is not None and row.state == "done":
+    if check_run_id is None or (row is not None and row.state == "done"):
         return
     sent = row.progress if row is not None else 0
     notes = feedback.annotations_for(report, prefix, services.settings.max_annotations)
