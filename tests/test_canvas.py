@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+import requests
 from click.testing import Result
 from fakecanvas import FakeCanvas
 from support import ROOT
@@ -385,3 +386,23 @@ def test_cli_canvas_failing_exits_3(setup: Setup) -> None:
     result = setup.run("push", "--course", "c1", "--dry-run")
     assert result.exit_code == 3, result.output
     assert "failed to read the course" in result.output
+
+
+def test_the_fake_flags_requests_canvas_would_not_take(canvas: FakeCanvas) -> None:
+    """The fake's checks are live: a grade as a percentage, a JSON body, an unknown parameter
+    and a missing token are answered 400/401 and recorded as violations."""
+    canvas.add_course(COURSE)
+    canvas.add_user(COURSE, 11, "Amy")
+    canvas.add_assignment(COURSE, WEEK1)
+    put = f"{canvas.url}/api/v1/courses/{COURSE}/assignments/{WEEK1}/submissions/11"
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    with requests.Session() as http:
+        answers = [
+            http.put(put, data={"submission[posted_grade]": "81%"}, headers=auth),
+            http.put(put, json={"submission": {"posted_grade": "81"}}, headers=auth),
+            http.get(f"{canvas.url}/api/v1/courses/{COURSE}?per_pgae=5", headers=auth),
+            http.get(f"{canvas.url}/api/v1/courses/{COURSE}"),
+        ]
+    assert [answer.status_code for answer in answers] == [400, 400, 400, 401]
+    assert len(canvas.violations) == 4 and canvas.writes == 0
+    canvas.violations.clear()
