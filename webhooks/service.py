@@ -14,7 +14,9 @@ from grader.console.context import ConsoleContext
 from grader.service import logs, tasks
 from grader.service.courses import Route, load_courses
 from grader.service.store import SqlStore
+from grader.service.store.batches_sql import SqlBatchStore
 from grader.service.store.course_sql import SqlCourseStore
+from grader.service.store.sources import SqlSourceStore
 from grader.settings import ServiceSettings
 from webhooks.app import Backend, create_app
 
@@ -35,11 +37,14 @@ def build_backend(settings: ServiceSettings) -> Backend:
         tasks.enqueue_announce(submission_id)
 
     def queue_depth() -> dict[str, int]:
+        """Messages waiting per queue, interactive and bulk apart (``grading.<course>:bulk``)."""
+        keys = {
+            f"{queue}{suffix}": f"{settings.redis_prefix}:{queue}{key}"
+            for queue in tasks.worker_queues(courses)
+            for suffix, key in (("", ""), (":bulk", tasks.BULK_KEY))
+        }
         try:
-            return {
-                queue: int(cast(int, broker.llen(f"{settings.redis_prefix}:{queue}")))
-                for queue in (tasks.GRADING, tasks.FEEDBACK)
-            }
+            return {name: int(cast(int, broker.llen(key))) for name, key in keys.items()}
         except redis.RedisError:
             return {}
 
@@ -76,8 +81,16 @@ def build_console(backend: Backend) -> ConsoleContext:
     """The console over the backend's store (the console's tables live in the same database)."""
     if not isinstance(backend.store, SqlStore):
         raise TypeError("the console needs the SQL store")
-    course_store = SqlCourseStore(backend.store.engine)
-    return ConsoleContext(backend.settings, backend.courses, backend.store, course_store)
+    store = backend.store
+    return ConsoleContext(
+        backend.settings,
+        backend.courses,
+        store,
+        SqlCourseStore(store.engine),
+        batches=SqlBatchStore(store.engine, store.clock),
+        sources=SqlSourceStore(store.engine),
+        enqueue=tasks.enqueue_bulk,
+    )
 
 
 def app_from_env() -> FastAPI:

@@ -154,7 +154,7 @@ def regrade(
             missing += 1
             continue
         stored = store.add_submission(regrade_of(original, route.digest))
-        tasks.enqueue_announce(stored.id)
+        tasks.enqueue_bulk(stored.id)
         store.mark_enqueued(stored.id)
         typer.echo(f"{submission_id} -> {stored.id} queued")
     if missing:

@@ -49,11 +49,15 @@ from grader.service.github.client import GitHubClient
 from grader.service.github.ratelimit import RedisLimiter
 from grader.service.jobs import budget, queueing
 from grader.service.store import SqlCourseStore, SqlStore
+from grader.service.store.batches_sql import SqlBatchStore
+from grader.service.store.sources import SqlSourceStore
 from grader.settings import ServiceSettings
 
 GRADING, FEEDBACK = "grading", "feedback"
 INTERACTIVE, BULK = 0, 9
 """Message priorities (Redis: lower goes first)."""
+BULK_KEY = f"\x06\x16{BULK}"
+"""What Redis's transport appends to a queue's key for its bulk messages."""
 BACKOFF_BASE, BACKOFF_CAP = 5.0, 600.0
 SOFT_MARGIN, HARD_MARGIN = 240, 300
 """Seconds the grade task may run past the rubric's run_timeout (fetch, publish) before its
@@ -126,6 +130,8 @@ def services() -> jobs.Services:
                 sandbox=_docker(settings),
                 lease=timedelta(seconds=settings.lease),
                 course_store=SqlCourseStore(store.engine),
+                batches=SqlBatchStore(store.engine, store.clock),
+                sources=SqlSourceStore(store.engine),
             )
         return _services
 
