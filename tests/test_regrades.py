@@ -226,21 +226,26 @@ def test_apply_edits_the_original_posts_once(klass: Class) -> None:
     klass.work_queued(variant(60, "failed"))
     assert regrades.apply(klass.services, batch_id, "prof", publish=_publish(klass)) == 3
     for login, original in originals.items():
-        [run] = klass.github.check_runs_for(f"course/{login}", login[0] * 40)
-        assert run.id == klass.sub(original).check_run_id
-        assert run.output["title"].startswith("60 / 100")
-        assert "Regraded" in run.output["summary"]
-        [comment] = klass.github.comments_for(f"course/{login}", PULL)
-        assert comment.body.startswith(feedback.marker(original))
-        assert klass.github.statuses_for(f"course/{login}", login[0] * 40)[-1].description == (
-            feedback.status_description(variant(60, "failed"))
-        )
+        _shows_the_regrade(klass, login, original)
     assert len(klass.github.reviews) == reviews
     members = {sub.id for sub in klass.services.batches.members(batch_id)}  # type: ignore[union-attr]
     assert klass.counted() == members
     writes = klass.writes()
     assert regrades.apply(klass.services, batch_id, "prof", publish=_publish(klass)) == 3
     assert klass.writes() == writes
+
+
+def _shows_the_regrade(klass: Class, login: str, original: str) -> None:
+    """The original's one check run and one marked comment show the regrade, and the
+    commit's newest status is the regrade's."""
+    [run] = klass.github.check_runs_for(f"course/{login}", login[0] * 40)
+    assert run.id == klass.sub(original).check_run_id
+    assert run.output["title"].startswith("60 / 100")
+    assert "Regraded" in run.output["summary"]
+    [comment] = klass.github.comments_for(f"course/{login}", PULL)
+    assert comment.body.startswith(feedback.marker(original))
+    newest = klass.github.statuses_for(f"course/{login}", login[0] * 40)[-1]
+    assert newest.description == feedback.status_description(variant(60, "failed"))
 
 
 def test_revert_brings_the_earlier_result_back_on_the_same_posts(klass: Class) -> None:

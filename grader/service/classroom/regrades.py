@@ -93,21 +93,30 @@ def preview(
 ) -> Preview:
     """The preview of a batch's ``members`` (``originals`` and ``reports`` by submission id:
     the submissions they replace, and the reports of both)."""
-    lines = []
-    for member in members:
-        original = originals.get(member.replaces or "")
-        new = member.score if member.status in GRADED else None
-        old = original.score if original is not None else None
-        delta = round(new - old, 2) if new is not None and old is not None else None
-        before = reports.get(original.id) if original is not None else None
-        after = reports.get(member.id) if member.status in GRADED else None
-        changes = changed_tests(before, after) if before is not None and after is not None else ()
-        login = member.author_login or (original.author_login if original else None) or ""
-        lines.append(PreviewLine(login, member, original, old, new, delta, changes))
-    lines.sort(key=lambda line: (line.student, line.member.id))
+    lines = sorted(
+        (_line(member, originals.get(member.replaces or ""), reports) for member in members),
+        key=lambda line: (line.student, line.member.id),
+    )
     pending = sum(1 for member in members if member.status in ACTIVE)
     graded = sum(1 for member in members if member.status in GRADED)
     return Preview(tuple(lines), graded, pending, len(members) - graded - pending)
+
+
+def _line(member: Submission, original: Submission | None, reports: Reports) -> PreviewLine:
+    graded = member.status in GRADED
+    new = member.score if graded else None
+    old = original.score if original is not None else None
+    delta = round(new - old, 2) if new is not None and old is not None else None
+    login = member.author_login or (original.author_login if original else None) or ""
+    changes = _changes(reports, original.id if original else None, member.id if graded else None)
+    return PreviewLine(login, member, original, old, new, delta, changes)
+
+
+def _changes(reports: Reports, before: str | None, after: str | None) -> tuple[TestChange, ...]:
+    """The tests that changed between two submissions' reports; none when one is missing."""
+    old = reports.get(before) if before is not None else None
+    new = reports.get(after) if after is not None else None
+    return changed_tests(old, new) if old is not None and new is not None else ()
 
 
 def test_outcomes(report: Mapping[str, Any]) -> dict[TestKey, tuple[str, bool]]:
@@ -175,13 +184,7 @@ def flaky_tests(groups: Iterable[Sequence[Submission]], reports: Reports) -> lis
     seen: dict[TestKey, list[tuple[str, str]]] = defaultdict(list)  # (submission, outcome)
     commits: dict[TestKey, int] = defaultdict(int)
     for group in groups:
-        outcomes: dict[TestKey, list[tuple[str, str]]] = defaultdict(list)
-        for sub in group:
-            report = reports.get(sub.id)
-            for key, (outcome, hidden) in (test_outcomes(report) if report else {}).items():
-                if hidden:
-                    outcomes[key].append((sub.id, outcome))
-        for key, found in outcomes.items():
+        for key, found in _hidden_outcomes(group, reports).items():
             if len({outcome for _, outcome in found}) > 1:
                 seen[key] += found
                 commits[key] += 1
@@ -198,3 +201,16 @@ def flaky_tests(groups: Iterable[Sequence[Submission]], reports: Reports) -> lis
     ]
     flaky.sort(key=lambda test: (-test.gradings, test.criterion, test.name))
     return flaky
+
+
+def _hidden_outcomes(
+    group: Sequence[Submission], reports: Reports
+) -> dict[TestKey, list[tuple[str, str]]]:
+    """Each hidden test's (submission id, outcome) across one group's reports."""
+    outcomes: dict[TestKey, list[tuple[str, str]]] = defaultdict(list)
+    for sub in group:
+        report = reports.get(sub.id)
+        for key, (outcome, hidden) in (test_outcomes(report) if report else {}).items():
+            if hidden:
+                outcomes[key].append((sub.id, outcome))
+    return outcomes

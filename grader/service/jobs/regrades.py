@@ -231,22 +231,27 @@ def revert(parts: Parts, batch_id: str, actor: str, *, publish: Enqueue) -> int:
     if batch.state not in ("applied", "reverted"):
         raise InputError(f"batch {batch.id} is {batch.state}: only an applied batch is reverted")
     if batch.state == "applied":
-        members = [member.id for member in batches.members(batch.id)]
-        later = [
-            sub
-            for sub in batches.replacements(members)
-            if sub.status in (*ACTIVE, "graded") and sub.batch_id != batch.id
-        ]
-        if later:
-            raise InputError(
-                f"batch {batch.id} was regraded again by batch {later[0].batch_id}: "
-                "revert or discard that one first"
-            )
+        _not_regraded_since(batches, batch)
         batches.revert(batch.id, actor)
     reverted = [m.id for m in batches.members(batch.id) if m.status == "reverted"]
     for submission_id in reverted:
         publish(submission_id)
     return len(reverted)
+
+
+def _not_regraded_since(batches: BatchStore, batch: Batch) -> None:
+    """Refuse to revert a batch whose regrades a later batch grades again (or previews)."""
+    members = [member.id for member in batches.members(batch.id)]
+    later = [
+        sub
+        for sub in batches.replacements(members)
+        if sub.status in (*ACTIVE, "graded") and sub.batch_id != batch.id
+    ]
+    if later:
+        raise InputError(
+            f"batch {batch.id} was regraded again by batch {later[0].batch_id}: "
+            "revert or discard that one first"
+        )
 
 
 # --- rerun what the platform failed ----------------------------------------------------------
