@@ -15,6 +15,8 @@ classes. ::
     |   +-- RosterError          input     no       a roster CSV that cannot be imported: every problem by line
     |   +-- SubmissionPathError  input     no       a submission path missing or unreadable
     |   +-- PayloadError         input     no       a webhook payload lacking a field: 400
+    |   +-- CanvasRejected       input     no       Canvas refused the token (401), its rights (403)
+    |                                               or the course (404): fix the configuration
     |   +-- ArchiveError         student   no       the student's archive is unsafe or too big: rejected
     +-- StudentFault             student   no       the student's code did it: graded, never retried
     |   +-- OutputFlood          student   no       a static tool's report of the code passed the output cap: 0
@@ -31,6 +33,7 @@ classes. ::
         |                                           not counted: waits as long as the lease lasts
         +-- StoreUnavailable     platform  yes      the database failed (SQLAlchemy errors)
         +-- RedisUnavailable     platform  yes      Redis failed (the shared rate limiter)
+        +-- CanvasUnavailable    platform  yes      Canvas failed or kept throttling after the retries
         +-- HostError            platform  yes      the worker's own system failed (OSError: disk, socket)
         +-- TaskTimeLimit        platform  yes      the task passed its soft time limit (rubric run_timeout + 240 s)
         +-- ToolOutputError      platform  yes      a grading tool failed or printed garbage: its criterion
@@ -130,6 +133,10 @@ class RubricError(InputError):
 
     def __str__(self) -> str:
         return "\n".join(str(problem) for problem in self.problems)
+
+
+class CanvasRejected(InputError):
+    """Canvas refused the configuration: the token (401), its rights (403), the course (404)."""
 
 
 @dataclass
@@ -275,6 +282,10 @@ class StoreUnavailable(PlatformError):
 
 class RedisUnavailable(PlatformError):
     """Redis failed (the shared GitHub rate limiter could not be reached)."""
+
+
+class CanvasUnavailable(PlatformError):
+    """Canvas failed or kept throttling after the retries, or could not be reached."""
 
 
 class HostError(PlatformError):

@@ -17,15 +17,9 @@ from typer.testing import CliRunner
 
 from grader.cli import canvas as canvas_cli
 from grader.cli import commands as cli
-from grader.cli.canvas import _SqlTrail
+from grader.errors import CanvasRejected, CanvasUnavailable
 from grader.service.classroom.canvas import Plan, plan_passback
-from grader.service.classroom.canvas_client import (
-    CanvasClient,
-    CanvasRejected,
-    CanvasUnavailable,
-    PushResult,
-    push_plan,
-)
+from grader.service.classroom.canvas_client import CanvasClient, PushResult, push_plan
 from grader.service.classroom.gradebook import build_gradebook
 from grader.service.courses import CanvasLink, load_courses
 from grader.service.store import SqlStore
@@ -136,7 +130,7 @@ class Setup:
         return plan_passback(book, client.link, snapshot, only)
 
     def push(self, client: CanvasClient, only: set[str] | None = None) -> PushResult:
-        return push_plan(client, self.plan(client, only), _SqlTrail(self.store), "test")
+        return push_plan(client, self.plan(client, only), self.store, "test")
 
     def run(self, *args: str, **env: str) -> Result:
         return CliRunner().invoke(cli.app, ["course", "canvas", *args], env={**self.env, **env})
@@ -281,7 +275,7 @@ def test_canvas_throttling_and_server_errors_are_retried(setup: Setup) -> None:
     with setup.client(clock) as client:
         plan = setup.plan(client)
         setup.canvas.fail_next(2, 500)
-        result = push_plan(client, plan, _SqlTrail(setup.store), "test")
+        result = push_plan(client, plan, setup.store, "test")
     assert result.error is None
     assert sent(result) == {("week01", "s1"): "81", ("week01", "s2"): "72.5"}
     assert [s for s in clock.sleeps if s != 0.5] == [1.0, 1.0, 2.0]
@@ -303,7 +297,7 @@ def test_canvas_failing_past_the_retries_stops_the_push_and_keeps_the_trail(
             return original(change)  # type: ignore[arg-type]
 
         client.send = flaky  # type: ignore[method-assign]
-        result = push_plan(client, plan, _SqlTrail(setup.store), "test")
+        result = push_plan(client, plan, setup.store, "test")
     assert isinstance(result.error, CanvasUnavailable)
     assert len(result.sent) == 1
     entry = setup.store.audit("c1")[0]

@@ -32,19 +32,12 @@ from grader.cli.course import (
     the_course,
 )
 from grader.cli.service import service_settings
+from grader.errors import CanvasRejected, CanvasUnavailable
 from grader.service.classroom.canvas import GradeChange, Plan, plan_passback
-from grader.service.classroom.canvas_client import (
-    AuditTrail,
-    CanvasClient,
-    CanvasRejected,
-    CanvasUnavailable,
-    push_plan,
-)
+from grader.service.classroom.canvas_client import CanvasClient, push_plan
 from grader.service.classroom.exports import number
 from grader.service.classroom.gradebook import build_gradebook
 from grader.service.courses import CanvasLink, Route
-from grader.service.store.course import CourseStore
-from grader.service.store.course_sql import SqlCourseStore
 
 canvas_app = typer.Typer(help="Pass the gradebook's grades back to Canvas.", no_args_is_help=True)
 
@@ -131,7 +124,7 @@ def push(
             out.print(_changes(plan.changes, "would change", None))
             _summary(plan, f"{len(plan.changes)} to send (dry run: nothing sent)")
             return
-        result = push_plan(pb.client, plan, _trail(pb.ctx.store), actor())
+        result = push_plan(pb.client, plan, pb.ctx.store, actor())
     sent = [change for change, _ in result.sent]
     stored = [score for _, score in result.sent]
     out.print(_changes(sent, "sent", stored))
@@ -189,35 +182,3 @@ def _summary(plan: Plan, first: str) -> None:
         for problem in plan.problems:
             table.add_row(Text(problem.kind), Text(problem.subject), Text(problem.message))
         out.print(table)
-
-
-class _SqlTrail:
-    """The audit trail of a SQL course store: one entry in its own transaction.
-
-    Stands in for a public ``CourseStore.note`` (asked of the store's owner): the store writes
-    entries only beside its own changes today."""
-
-    def __init__(self, store: SqlCourseStore) -> None:
-        self.store = store
-
-    def note(
-        self,
-        course: str,
-        actor: str,
-        action: str,
-        target: str,
-        *,
-        before: str | None = None,
-        after: str | None = None,
-        reason: str | None = None,
-    ) -> None:
-        with self.store._session() as session:
-            self.store._audit(
-                session, course, actor, action, target, before=before, after=after, reason=reason
-            )
-
-
-def _trail(store: CourseStore) -> AuditTrail:
-    if isinstance(store, SqlCourseStore):
-        return _SqlTrail(store)
-    raise fail("this store keeps no audit trail; a push needs one", EXIT_PLATFORM)

@@ -155,13 +155,22 @@ class CanvasLink(_Model):
     """Where a course's grades go in Canvas (``grader course canvas push``)."""
 
     url: str = Field(pattern=r"^https?://[^\s/]+(:\d+)?/?$", max_length=200)
-    """The Canvas instance, e.g. `https://canvas.example.edu`."""
+    """The Canvas instance, e.g. `https://canvas.example.edu` (`http://` only on this host:
+    the token must not cross a network in clear)."""
     course_id: int = Field(ge=1)
     """The Canvas course's id (the number in its address)."""
     match: Literal["sis_user_id", "email", "login_id"] = "sis_user_id"
     """How a roster student is found among the Canvas course's students: the roster's
     `student_id` as Canvas's `sis_user_id`, the roster's `email`, or the roster's
     `student_id` as Canvas's `login_id`."""
+
+    @field_validator("url")
+    @classmethod
+    def _https_unless_local(cls, url: str) -> str:
+        host = url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]").lower()
+        if url.startswith("http://") and host not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError(f"{url!r}: use https:// (http:// only for 127.0.0.1 or localhost)")
+        return url
 
 
 class Course(_Model):

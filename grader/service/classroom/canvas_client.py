@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import requests
-from canvasapi.course import Course as ApiCourse  # type: ignore[import-untyped]
-from canvasapi.exceptions import (  # type: ignore[import-untyped]
+from canvasapi.course import Course as ApiCourse
+from canvasapi.exceptions import (
     CanvasException,
     Forbidden,
     InvalidAccessToken,
@@ -42,10 +42,10 @@ from canvasapi.exceptions import (  # type: ignore[import-untyped]
     ResourceDoesNotExist,
     Unauthorized,
 )
-from canvasapi.requester import Requester  # type: ignore[import-untyped]
-from canvasapi.submission import Submission as ApiSubmission  # type: ignore[import-untyped]
+from canvasapi.requester import Requester
+from canvasapi.submission import Submission as ApiSubmission
 
-from grader.errors import InputError, PlatformError
+from grader.errors import CanvasRejected, CanvasUnavailable
 from grader.service.classroom.canvas import (
     CanvasAssignment,
     CanvasSnapshot,
@@ -61,14 +61,6 @@ MAX_BACKOFF = 60.0
 """The longest wait before a retry, in seconds, whatever Retry-After says."""
 AUDIT_NAMES = 40
 """The most students an audit entry names; the rest are counted."""
-
-
-class CanvasRejected(InputError):
-    """Canvas refused the configuration: the token (401), its rights (403), the course (404)."""
-
-
-class CanvasUnavailable(PlatformError):
-    """Canvas failed or kept throttling after the retries, or could not be reached."""
 
 
 class AuditTrail(Protocol):

@@ -132,7 +132,7 @@ class SimilarityReport:
 
 
 def _copydetect() -> Any:
-    import copydetect  # type: ignore[import-untyped]  # loads matplotlib: imported on use
+    import copydetect  # loads matplotlib: imported on use
 
     return copydetect
 

@@ -32,6 +32,7 @@ from grader.service.jobs.publishing import (
     submission_page,
 )
 from grader.service.jobs.services import Services, log
+from grader.service.jobs.sources import keep_sources
 from grader.service.store import ACTIVE, Result, Submission
 
 MAX_ATTEMPTS = 5
@@ -169,6 +170,7 @@ def _grade_active(services: Services, sub: Submission) -> None:
                 ),
             )
             graded = time.monotonic()
+            keep_sources(services, sub, route, repo)
         if report.platform_failed and sub.attempts + 1 < MAX_ATTEMPTS:
             raise PlatformError("a grading tool failed; the score would be provisional")
         if lost.is_set():

@@ -70,7 +70,9 @@ class AuditEntry:
     actor: str
     action: str
     """``roster.import``, ``roster.match``, ``extension.set``, ``extension.remove``,
-    ``override.set``, ``override.remove``, ``regrade.open``, ``regrade.answer``."""
+    ``override.set``, ``override.remove``, ``regrade.open``, ``regrade.answer``; written from
+    outside the store (``note``): ``canvas.push``, ``similarity.verdict``, ``regrade.start``,
+    ``regrade.apply``, ``regrade.discard``, ``regrade.revert``, ``rerun.start``."""
     target: str
     """What it was done to, e.g. ``week01-generators/s123`` or a submission id."""
     before: str | None
@@ -205,8 +207,24 @@ class CourseStore(Protocol):
         self, course: str, *, submission_id: str | None = None, login: str | None = None
     ) -> list[RegradeRequest]: ...
 
-    def audit(self, course: str, limit: int = 200) -> list[AuditEntry]:
-        """Newest first."""
+    def audit(
+        self, course: str, limit: int = 200, *, action: str | None = None
+    ) -> list[AuditEntry]:
+        """Newest first; only those of ``action`` when given."""
+
+    def note(
+        self,
+        course: str,
+        actor: str,
+        action: str,
+        target: str,
+        *,
+        before: str | None = None,
+        after: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """Write one audit entry for an action taken outside this store (``canvas.push``,
+        ``similarity.verdict``, ``regrade.*``, ``rerun.start``)."""
 
     # --- API tokens -----------------------------------------------------------------------
 

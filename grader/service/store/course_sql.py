@@ -239,16 +239,38 @@ class SqlCourseStore(Roster, ApiTokens, SubmissionViews):
             rows = session.scalars(query.order_by(RegradeRequestRow.id))
             return [record(RegradeRequest, row) for row in rows]
 
-    def audit(self, course: str, limit: int = 200) -> list[AuditEntry]:
-        """Newest first; at most ``limit`` entries (itself at most ``AUDIT_LIMIT``)."""
+    def audit(
+        self, course: str, limit: int = 200, *, action: str | None = None
+    ) -> list[AuditEntry]:
+        """Newest first; at most ``limit`` entries (itself at most ``AUDIT_LIMIT``); only
+        those of ``action`` when given."""
+        query = select(AuditRow).where(AuditRow.course == course)
+        if action is not None:
+            query = query.where(AuditRow.action == action)
         with self._session() as session:
             rows = session.scalars(
-                select(AuditRow)
-                .where(AuditRow.course == course)
-                .order_by(AuditRow.id.desc())
-                .limit(max(0, min(limit, AUDIT_LIMIT)))
+                query.order_by(AuditRow.id.desc()).limit(max(0, min(limit, AUDIT_LIMIT)))
             )
             return [record(AuditEntry, row) for row in rows]
+
+    def note(
+        self,
+        course: str,
+        actor: str,
+        action: str,
+        target: str,
+        *,
+        before: str | None = None,
+        after: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """Write one audit entry for an action taken outside this store (a Canvas push, a
+        similarity verdict, a regrade)."""
+        bounded("audit entry", actor=actor, reason=reason)
+        with self._session() as session:
+            self._audit(
+                session, course, actor, action, target, before=before, after=after, reason=reason
+            )
 
 
 def _due(due: datetime) -> str:
