@@ -3,9 +3,9 @@ the platform failed; flaky hidden tests.
 
 The same jobs as the console's regrade pages (``grader.service.jobs.regrades``), over the
 database and ``courses.yaml`` of ``ServiceSettings``, acting as ``cli:<os user>`` in the
-audit trail. Submissions go to the workers through the broker (``grader.service.tasks``,
-as ``grader regrade`` does); a worker handed a finished submission publishes it, which is
-how apply and revert post. Exit 2 with one message on bad input (an unknown course,
+audit trail. Submissions go to the workers through the broker as bulk work
+(``grader.service.tasks.enqueue_bulk``); a worker handed a finished submission publishes
+it, which is how apply and revert post. Exit 2 with one message on bad input (an unknown course,
 assignment or batch, a batch in the wrong state), 3 when the database or broker fails.
 """
 
@@ -50,11 +50,12 @@ BatchArgument = Annotated[str, typer.Argument(help="The batch id (see `list`).")
 
 
 def broker_enqueue(settings: ServiceSettings) -> Callable[[str], None]:
-    """Hands submissions to the workers through the broker (tests replace this)."""
+    """Hands submissions to the workers through the broker, as bulk work (after every
+    student's push); tests replace this."""
     from grader.service import tasks  # Celery and Redis, only when work is handed over
 
     tasks.configure(settings)
-    return tasks.enqueue_announce
+    return tasks.enqueue_bulk
 
 
 enqueuer: Callable[[ServiceSettings], Callable[[str], None]] = broker_enqueue
