@@ -25,7 +25,7 @@ from grader.report.model import Report
 from grader.report.redact import for_student
 from grader.service.courses import Route
 from grader.service.github import feedback
-from grader.service.jobs import republish
+from grader.service.jobs import budget, republish
 from grader.service.jobs.services import Services, log
 from grader.service.store import Submission
 
@@ -204,13 +204,16 @@ def _publish_report(services: Services, sub: Submission, report: Report) -> None
         _over_root(services, sub, report)
         return
     prefix = _prefix(services, sub)
-    _publish_check_run(services, sub, report, prefix)
+    note = budget.after_grading(services, sub)  # "Feedback budget: 3 of 5 gradings left..."
+    _publish_check_run(services, sub, report, prefix, note)
     _status(services, sub, feedback.status_state(report), feedback.status_description(report))
     if sub.pull_number is not None:
-        _publish_review(services, sub, report, prefix)
+        _publish_review(services, sub, report, prefix, note)
 
 
-def _publish_check_run(services: Services, sub: Submission, report: Report, prefix: str) -> None:
+def _publish_check_run(
+    services: Services, sub: Submission, report: Report, prefix: str, note: str | None = None
+) -> None:
     """Complete the check run, then append the annotations 50 at a time."""
     check_run_id = sub.check_run_id
     if check_run_id is None:
@@ -220,7 +223,7 @@ def _publish_check_run(services: Services, sub: Submission, report: Report, pref
         return
     sent = row.progress if row is not None else 0
     notes = feedback.annotations_for(report, prefix, services.settings.max_annotations)
-    output = feedback.check_output(report)
+    output = feedback.check_output(report, note)
     first = row is None
     for batch in feedback.batches(notes[sent:]) if notes[sent:] else [[]]:
         fields: dict[str, object] = {"output": {**output, "annotations": batch}}
@@ -235,7 +238,9 @@ def _publish_check_run(services: Services, sub: Submission, report: Report, pref
     services.store.publish(sub.id, "check_run", "done", progress=sent)
 
 
-def _publish_review(services: Services, sub: Submission, report: Report, prefix: str) -> None:
+def _publish_review(
+    services: Services, sub: Submission, report: Report, prefix: str, note: str | None = None
+) -> None:
     """One review per graded commit; when its fate is unknown, a comment instead.
 
     The API offers no way to list a pull request's reviews, so a review whose
@@ -252,7 +257,7 @@ def _publish_review(services: Services, sub: Submission, report: Report, prefix:
         diff = feedback.parse_diff(
             services.github.pull_diff(sub.repository, sub.installation_id, sub.pull_number)
         )
-        review = feedback.review(report, prefix, diff, marker)
+        review = feedback.review(report, prefix, diff, marker, note)
         # Inline comments first; GitHub refuses the whole review when one is off the diff.
         for comments in (review.comments, []) if review.comments else ([],):
             sent = _send_review(services, sub, sub.pull_number, review.body, comments)
@@ -260,7 +265,7 @@ def _publish_review(services: Services, sub: Submission, report: Report, prefix:
                 return
             if sent == "unknown":
                 break
-    _comment_instead(services, sub, report, prefix, marker)
+    _comment_instead(services, sub, report, prefix, marker, note)
 
 
 def _send_review(
@@ -293,11 +298,16 @@ def _send_review(
 
 
 def _comment_instead(
-    services: Services, sub: Submission, report: Report, prefix: str, marker: str
+    services: Services,
+    sub: Submission,
+    report: Report,
+    prefix: str,
+    marker: str,
+    note: str | None = None,
 ) -> None:
     if sub.pull_number is None or _done(services, sub, "comment"):
         return
-    body = feedback.review(report, prefix, None, marker).body
+    body = feedback.review(report, prefix, None, marker, note).body
     comment_id = services.github.upsert_comment(
         sub.repository, sub.installation_id, sub.pull_number, marker=marker, body=body
     )
