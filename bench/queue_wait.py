@@ -68,7 +68,7 @@ def one_run(bulk: int, grading: float, concurrency: int, fair: bool) -> float:
     queue = tasks.grading_queue("course")
     for number in range(bulk):
         tasks.enqueue_grade(f"bulk-{number}", 600, queue, tasks.BULK)
-    process = subprocess.Popen(  # noqa: S603 - this script, fixed arguments
+    process = subprocess.Popen(
         [sys.executable, __file__, "--worker", REDIS_URL, prefix, str(grading), str(concurrency)],
         cwd=ROOT,
     )
@@ -98,7 +98,9 @@ def main() -> None:
     args = parser.parse_args()
     fair = one_run(args.bulk, args.grading, args.concurrency, fair=True)
     fifo = one_run(args.bulk, args.grading, args.concurrency, fair=False)
-    print(f"{args.bulk} bulk gradings queued, {args.grading:g} s each, concurrency {args.concurrency}")
+    print(
+        f"{args.bulk} bulk gradings queued, {args.grading:g} s each, concurrency {args.concurrency}"
+    )
     print(f"{'queue':<28}{'push wait (s)':>14}{'in gradings':>13}")
     for name, wait in (("fair (interactive first)", fair), ("FIFO (same priority)", fifo)):
         print(f"{name:<28}{wait:>14.2f}{wait / args.grading:>13.2f}")

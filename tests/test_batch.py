@@ -479,7 +479,7 @@ def test_the_week01_folders_grade_as_grader_grade_does(
 @pytest.mark.docker
 def test_a_batch_in_the_docker_sandbox(tmp_path: Path, week01: LoadedRubric) -> None:
     """Three folders in real containers, two at a time (a Docker client per thread): each
-    graded, its report written, the sloppy sample below the reference."""
+    graded into its band of bands.yaml, its report written."""
     from grader.sandbox.docker import from_settings
 
     settings = Settings()
@@ -492,6 +492,7 @@ def test_a_batch_in_the_docker_sandbox(tmp_path: Path, week01: LoadedRubric) -> 
     assert [result.status for result in results] == [FolderStatus.graded] * 3
     scores = {result.name: result.report.score for result in results if result.report}
     assert scores["s-reference"] == 100
-    assert scores["s-samples-sloppy"] < scores["s-samples-partial"] < 100
+    assert 45 <= scores["s-samples-partial"] <= 75  # the bands of bands.yaml
+    assert 55 <= scores["s-samples-sloppy"] <= 80
     assert all(result.report and result.report.sandbox["kind"] == "docker" for result in results)
     assert len(list((tmp_path / "out").glob("*.json"))) == 3

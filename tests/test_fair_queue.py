@@ -135,7 +135,7 @@ def _enqueue(name: str, course: str, priority: int) -> None:
 
 def _worker(prefix: str, log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:  # the child has its own copy of the descriptor
-        return subprocess.Popen(  # noqa: S603 - our own script, fixed arguments
+        return subprocess.Popen(
             [sys.executable, str(ROOT / "tests/queue_worker.py"), REDIS_URL, prefix, QUEUES],
             stdout=out,
             stderr=subprocess.STDOUT,

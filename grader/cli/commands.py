@@ -26,6 +26,7 @@ from grader import __version__
 from grader.checks.registry import REGISTRY, rubric_json_schema
 from grader.checks.rubric import load_rubric
 from grader.cli import service as cli_service
+from grader.cli.batch import batch
 from grader.cli.canvas import canvas_app
 from grader.cli.console import console_app
 from grader.cli.course import course_app
@@ -340,6 +341,7 @@ def sandbox_status() -> None:
 app.command()(cli_service.serve)
 app.command()(cli_service.worker)
 app.command()(cli_service.regrade)
+app.command()(batch)  # grader/cli/batch.py
 rubric_app.command("size-bench")(size_bench)  # grader/cli/rubric_tools.py
 
 
