@@ -32,12 +32,11 @@ from grader.service.classroom.similarity_course import (
     rubric_boilerplate,
 )
 from grader.service.classroom.similarity_verdicts import (
-    ACTION,
     VERDICTS,
     latest_verdicts,
     pair_target,
     record_verdict,
-    trail_of,
+    verdict_entries,
 )
 from grader.service.courses import Course, Route
 from grader.service.store.course import Student
@@ -176,9 +175,9 @@ def _pair_response(
     target = pair_target(route.id, first, second)
     history = [
         entry
-        for entry in trail_of(ctx.course_store).audit_of(course.id, ACTION, target, 200)
+        for entry in verdict_entries(ctx.course_store, course.id, target)
         if entry.target == target
-    ]
+    ][:200]
     return render(
         request,
         "similarity_pair.html",
