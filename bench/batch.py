@@ -25,8 +25,6 @@ ROOT = Path(__file__).resolve().parent.parent
 WEEK01 = ROOT / "rubrics" / "week01-generators"
 BIN = Path(sys.executable).parent
 KINDS = ("reference", "samples/good", "samples/partial", "samples/sloppy")
-RUNNER = "import typer, sys; from grader.cli.batch import batch; app = typer.Typer(); app.command()(batch); app.command('version')(lambda: None); app()"
-"""`grader batch` before the command is registered in grader/cli/commands.py."""
 
 
 def make_class(root: Path, count: int) -> list[str]:
@@ -44,16 +42,8 @@ def make_class(root: Path, count: int) -> list[str]:
     return names
 
 
-def batch_command() -> list[str]:
-    """`grader batch`, or the same function through a tiny app until it is registered."""
-    done = subprocess.run(
-        [str(BIN / "grader"), "batch", "--help"], capture_output=True, check=False
-    )
-    return [str(BIN / "grader")] if done.returncode == 0 else [sys.executable, "-c", RUNNER]
-
-
 def run_batch(root: Path, out: Path, sandbox: str, jobs: int | None, env: dict[str, str]) -> float:
-    argv = [*batch_command(), "batch", str(root), "-r", str(WEEK01), "-o", str(out)]
+    argv = [str(BIN / "grader"), "batch", str(root), "-r", str(WEEK01), "-o", str(out)]
     argv += ["--sandbox", sandbox, *(["--jobs", str(jobs)] if jobs else [])]
     started = time.perf_counter()
     done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
