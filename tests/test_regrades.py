@@ -264,6 +264,9 @@ def test_revert_brings_the_earlier_result_back_on_the_same_posts(klass: Class) -
     assert "taken back" in run.output["summary"]
     [comment] = klass.github.comments_for("course/alice", PULL)
     assert comment.edits == 1 and "taken back" in comment.body
+    status = klass.github.statuses_for("course/alice", "a" * 40)[-1]
+    assert status.target_url is not None  # links to the submission that counts again
+    assert status.target_url.endswith(f"/console/submissions/{originals['alice']}")
     writes = klass.writes()
     assert regrades.revert(klass.services, batch_id, "prof", publish=_publish(klass)) == 3
     assert klass.writes() == writes

@@ -188,13 +188,15 @@ def _prefix(services: Services, sub: Submission) -> str:
 
 
 def _over_root(services: Services, sub: Submission, report: Report, reverted: bool = False) -> None:
+    # The status links to the submission whose result it shows: the original after a revert.
+    shown = services.store.get(sub.replaces) if reverted and sub.replaces else None
     republish.over_root(
         services,
         sub,
         report,
         prefix=_prefix(services, sub),
         context=check_name(services, sub),
-        link=submission_page(services, sub),
+        link=submission_page(services, shown or sub),
         reverted=reverted,
     )
 
