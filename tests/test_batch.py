@@ -28,7 +28,7 @@ from typer.testing import CliRunner
 from grader.checks.rubric import LoadedRubric, load_rubric
 from grader.cli import batch as cli_batch
 from grader.errors import SandboxError
-from grader.pipeline import batch
+from grader.pipeline import batch, digests
 from grader.pipeline.batch import (
     GRADEBOOK,
     STAMPS,
@@ -200,12 +200,12 @@ def test_a_changed_rubric_or_hidden_test_grades_everyone_again(tmp_path: Path) -
     tests, reference, benchmark inputs), and nothing else in its folder (samples)."""
     shutil.copytree(WEEK01, tmp_path / "w1")
     loaded = load_rubric(tmp_path / "w1" / "rubric.yaml")
-    before = batch.rubric_digest(loaded)
+    before = digests.rubric_digest(loaded)
     (tmp_path / "w1" / "samples" / "good" / "records.py").write_text("# other\n", encoding="utf-8")
-    assert batch.rubric_digest(loaded) == before
+    assert digests.rubric_digest(loaded) == before
     hidden = tmp_path / "w1" / "tests" / "test_records.py"
     hidden.write_text(hidden.read_text(encoding="utf-8") + "\n# fixed\n", encoding="utf-8")
-    assert batch.rubric_digest(loaded) != before
+    assert digests.rubric_digest(loaded) != before
 
 
 def test_the_platforms_failure_is_reported_not_written_and_retried(

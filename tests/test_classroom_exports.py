@@ -22,6 +22,7 @@ from test_classroom_gradebook import (
 )
 
 from grader.errors import InputError
+from grader.report.cells import number, safe_cell
 from grader.report.model import (
     CriterionResult,
     LateInfo,
@@ -30,13 +31,7 @@ from grader.report.model import (
     SubmissionInfo,
     TestResult,
 )
-from grader.service.classroom.exports import (
-    canvas_csv,
-    gradebook_csv,
-    gradescope_results,
-    number,
-    safe_cell,
-)
+from grader.service.classroom.exports import canvas_csv, gradebook_csv, gradescope_results
 from grader.service.classroom.gradebook import Gradebook, build_gradebook
 from grader.service.classroom.insights import assignment_insights
 from grader.service.store.course import Override, Student

@@ -16,14 +16,11 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -35,6 +32,16 @@ from rich.progress import (
 from rich.text import Text
 
 from grader.checks.rubric import LoadedRubric, load_rubric
+from grader.cli.common import (
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_PLATFORM,
+    SandboxKind,
+    err,
+    fail,
+    print_literal,
+    settings_or_exit,
+)
 from grader.errors import InputError, PlatformError
 from grader.pipeline.batch import (
     GRADEBOOK,
@@ -53,15 +60,8 @@ from grader.sandbox.local import LocalSandbox
 from grader.sandbox.protocol import Sandbox
 from grader.settings import Settings
 
-EXIT_OK, EXIT_INPUT, EXIT_PLATFORM, EXIT_STOPPED = 0, 2, 3, 130
-
-err = Console(stderr=True, highlight=False)
-
-
-class BatchSandbox(StrEnum):
-    docker = "docker"
-    local = "local"
-
+EXIT_STOPPED = 130
+"""Stopped by Ctrl-C (128 + SIGINT, as a shell reports it)."""
 
 _STYLES = {
     FolderStatus.graded: "green",
@@ -74,12 +74,7 @@ _STYLES = {
 
 def _say(*parts: str | tuple[str, str]) -> None:
     """Print to stderr; user text (folder names, messages) never goes through rich markup."""
-    err.print(Text.assemble(*parts), markup=False, emoji=False, highlight=False, soft_wrap=True)
-
-
-def _fail(message: str, code: int) -> typer.Exit:
-    _say(("error:", "bold red"), " ", message)
-    return typer.Exit(code)
+    print_literal(Text.assemble(*parts))
 
 
 def batch(
@@ -117,7 +112,7 @@ def batch(
         bool, typer.Option(help="Grade every folder again, even those whose report is up to date.")
     ] = False,
     sandbox: Annotated[
-        BatchSandbox | None,
+        SandboxKind | None,
         typer.Option(
             help="Where the code runs (default: GRADER_SANDBOX, else docker). docker: a fresh locked-down container per submission. local: a scratch copy and a subprocess with limits; FOR TRUSTED CODE ONLY (your own, or a reference), it does not contain hostile code.",
             show_default=False,
@@ -131,9 +126,9 @@ def batch(
     folder and a gradebook CSV; folders already graded from the same files and rubric are
     kept (--force grades them again). Ctrl-C stops after the running gradings."""
     if not root:
-        raise _fail("ROOT is empty; give the folder holding the student folders", EXIT_INPUT)
-    settings = _settings()
-    kind = sandbox or BatchSandbox(settings.sandbox)
+        raise fail("ROOT is empty; give the folder holding the student folders", EXIT_INPUT)
+    settings = settings_or_exit()
+    kind = sandbox or SandboxKind(settings.sandbox)
     try:
         options = BatchOptions(
             out=out or default_out(Path(root)),
@@ -146,9 +141,9 @@ def batch(
         plan = plan_batch(Path(root), loaded, options)
         factory = _sandbox_factory(kind, settings) if plan.todo else _no_sandbox
     except InputError as exc:
-        raise _fail(str(exc), EXIT_INPUT) from None
+        raise fail(str(exc), EXIT_INPUT) from None
     except KeyboardInterrupt:  # while reading the folders: nothing graded, nothing to keep
-        raise _fail("stopped before any grading began", EXIT_STOPPED) from None
+        raise fail("stopped before any grading began", EXIT_STOPPED) from None
     _announce(plan, options, kind)
     stop = threading.Event()
     with _stop_on_interrupt(stop):
@@ -156,22 +151,10 @@ def batch(
     raise typer.Exit(_summarize(results, plan))
 
 
-def _settings() -> Settings:
-    """The environment's settings, or exit 2 naming each bad ``GRADER_*`` variable."""
-    try:
-        return Settings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"GRADER_{'_'.join(map(str, error['loc'])).upper()}: {error['msg']}"
-            for error in exc.errors()
-        )
-        raise _fail(f"bad configuration: {problems}", EXIT_INPUT) from None
-
-
-def _sandbox_factory(kind: BatchSandbox, settings: Settings) -> Callable[[], Sandbox]:
+def _sandbox_factory(kind: SandboxKind, settings: Settings) -> Callable[[], Sandbox]:
     """Makes a sandbox per worker thread; the Docker engine and image are checked once here,
     so a missing engine is one message and exit 3, not a failure per folder."""
-    if kind is BatchSandbox.local:
+    if kind is SandboxKind.local:
         return lambda: LocalSandbox(settings.cache_dir)
     from grader.sandbox.docker import connect, from_settings, image_summary  # the docker SDK
 
@@ -180,9 +163,9 @@ def _sandbox_factory(kind: BatchSandbox, settings: Settings) -> Callable[[], San
         found = image_summary(client, settings.sandbox_image)
         client.close()
     except PlatformError as exc:
-        raise _fail(str(exc), EXIT_PLATFORM) from None
+        raise fail(str(exc), EXIT_PLATFORM) from None
     if found is None:
-        raise _fail(
+        raise fail(
             f"the sandbox image {settings.sandbox_image} is missing: run `grader sandbox build`",
             EXIT_PLATFORM,
         )
@@ -193,7 +176,7 @@ def _no_sandbox() -> Sandbox:
     raise AssertionError("nothing to grade, no sandbox asked for")  # pragma: no cover
 
 
-def _announce(plan: BatchPlan, options: BatchOptions, kind: BatchSandbox) -> None:
+def _announce(plan: BatchPlan, options: BatchOptions, kind: SandboxKind) -> None:
     kept = sum(result.kept for result in plan.known)
     jobs, workers = split_cores(options.jobs, len(plan.todo), options.workers)
     line = f"{len(plan.folders)} folders: {len(plan.todo)} to grade"

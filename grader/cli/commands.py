@@ -1,6 +1,6 @@
 """The ``grader`` command line.
 
-Exit codes (every command):
+Exit codes (every command; ``grader.cli.common`` holds them):
   0  done (a graded submission, whatever its score; a valid rubric)
   1  ``grader rubric check``: a folder landed outside its band
   2  unusable input: a rubric that does not validate, a missing or unreadable path
@@ -18,9 +18,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from rich.text import Text
 
 from grader import __version__
 from grader.checks.registry import REGISTRY, rubric_json_schema
@@ -28,6 +25,17 @@ from grader.checks.rubric import load_rubric
 from grader.cli import service as cli_service
 from grader.cli.batch import batch
 from grader.cli.canvas import canvas_app
+from grader.cli.common import (
+    EXIT_BANDS,
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_PLATFORM,
+    SandboxKind,
+    err,
+    fail,
+    print_literal,
+    settings_or_exit,
+)
 from grader.cli.console import console_app
 from grader.cli.course import course_app
 from grader.cli.course_tokens import token_app
@@ -44,7 +52,16 @@ from grader.sandbox.local import LocalSandbox
 from grader.sandbox.protocol import Sandbox
 from grader.settings import Settings
 
-EXIT_OK, EXIT_BANDS, EXIT_INPUT, EXIT_PLATFORM = 0, 1, 2, 3
+__all__ = [  # the exit codes, the sandbox choice and print_literal stay importable from here
+    "EXIT_BANDS",
+    "EXIT_INPUT",
+    "EXIT_OK",
+    "EXIT_PLATFORM",
+    "SandboxKind",
+    "app",
+    "main",
+    "print_literal",
+]
 
 app = typer.Typer(
     help="Grade Python submissions against YAML rubrics.",
@@ -62,43 +79,12 @@ course_app.add_typer(regrade_app, name="regrade")  # grader/cli/regrades.py
 course_app.add_typer(similarity_app, name="similarity")  # grader/cli/similarity.py
 course_app.add_typer(canvas_app, name="canvas")  # grader/cli/canvas.py
 app.add_typer(console_app, name="console")  # grader/cli/console.py
-err = Console(stderr=True, highlight=False)
 
 
 class OutputFormat(StrEnum):
     text = "text"
     markdown = "markdown"
     json = "json"
-
-
-class SandboxKind(StrEnum):
-    docker = "docker"
-    local = "local"
-
-
-def print_literal(text: str | Text) -> None:
-    """Print to stderr exactly as given. User text (paths, file names, rubric values) must never
-    go through rich's markup or emoji codes: ``[red]`` would vanish, ``[/]`` raise, ``:100:``
-    become an emoji."""
-    shown = text if isinstance(text, Text) else Text(text)
-    err.print(shown, markup=False, emoji=False, highlight=False, soft_wrap=True)
-
-
-def _fail(message: str, code: int) -> typer.Exit:
-    print_literal(Text.assemble(("error:", "bold red"), " ", message))
-    return typer.Exit(code)
-
-
-def _settings() -> Settings:
-    """The environment's settings, or exit 2 naming each bad ``GRADER_*`` variable."""
-    try:
-        return Settings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"GRADER_{'_'.join(map(str, error['loc'])).upper()}: {error['msg']}"
-            for error in exc.errors()
-        )
-        raise _fail(f"bad configuration: {problems}", EXIT_INPUT) from None
 
 
 def _sandbox(kind: SandboxKind | None, settings: Settings) -> Sandbox:
@@ -111,7 +97,7 @@ def _sandbox(kind: SandboxKind | None, settings: Settings) -> Sandbox:
     try:
         return from_settings(settings)
     except PlatformError as exc:
-        raise _fail(str(exc), EXIT_PLATFORM) from None
+        raise fail(str(exc), EXIT_PLATFORM) from None
 
 
 def _submitted_at(value: str | None) -> datetime | None:
@@ -120,18 +106,17 @@ def _submitted_at(value: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise _fail(
+        raise fail(
             f"--submitted-at {value!r} is not an ISO 8601 time, e.g. 2026-12-02T10:00:00Z",
             EXIT_INPUT,
         ) from None
     if moment.tzinfo is None:
-        raise _fail(
+        raise fail(
             f"--submitted-at {value!r} has no time zone; add one, e.g. Z or +01:00", EXIT_INPUT
         )
     return moment
 
 
-@app.command()
 @app.command()
 def grade(
     path: Annotated[
@@ -176,8 +161,8 @@ def grade(
 ) -> None:
     """Grade a submission and print the report (exit 0 whatever the score)."""
     if not path:  # kept a string until here: Path("") would be ".", grading this folder unasked
-        raise _fail("the submission path is empty; give a folder (. for this one)", EXIT_INPUT)
-    settings = _settings()
+        raise fail("the submission path is empty; give a folder (. for this one)", EXIT_INPUT)
+    settings = settings_or_exit()
     options = GradeOptions(
         submitted_at=_submitted_at(submitted_at), show_hidden=show_hidden, workers=settings.workers
     )
@@ -185,9 +170,9 @@ def grade(
         loaded = load_rubric(rubric_file(rubric))
         report = grade_submission(Path(path), loaded, _sandbox(sandbox, settings), options)
     except InputError as exc:
-        raise _fail(str(exc), EXIT_INPUT) from None
+        raise fail(str(exc), EXIT_INPUT) from None
     except PlatformError as exc:
-        raise _fail(f"the grader failed (not your code): {exc}", EXIT_PLATFORM) from None
+        raise fail(f"the grader failed (not your code): {exc}", EXIT_PLATFORM) from None
     color = (
         out is None
         and fmt is OutputFormat.text
@@ -211,7 +196,7 @@ def _emit(text: str, out: Path | None) -> None:
     try:
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise _fail(f"cannot write {out}: {exc.strerror}", EXIT_INPUT) from None
+        raise fail(f"cannot write {out}: {exc.strerror}", EXIT_INPUT) from None
 
 
 @rubric_app.command("validate")
@@ -267,7 +252,7 @@ def check(
     ] = None,
 ) -> None:
     """Grade each rubric's reference, starter and samples, and check each lands in its band."""
-    settings = _settings()
+    settings = settings_or_exit()
     outside = 0
     for folder in folders:
         typer.echo(f"{folder}:")
@@ -279,11 +264,11 @@ def check(
                 for line in band_result.lines():
                     typer.echo(f"  {line}")
         except InputError as exc:
-            raise _fail(str(exc), EXIT_INPUT) from None
+            raise fail(str(exc), EXIT_INPUT) from None
         except PlatformError as exc:
-            raise _fail(f"the grader failed: {exc}", EXIT_PLATFORM) from None
+            raise fail(f"the grader failed: {exc}", EXIT_PLATFORM) from None
     if outside:
-        raise _fail(f"{outside} folder(s) outside their band", EXIT_BANDS)
+        raise fail(f"{outside} folder(s) outside their band", EXIT_BANDS)
 
 
 @sandbox_app.command("build")
@@ -302,7 +287,7 @@ def sandbox_build(
     from grader.sandbox.docker import connect
     from grader.sandbox.docker.image import build_image
 
-    settings = _settings()
+    settings = settings_or_exit()
     try:
         built = build_image(
             connect(timeout=1800),
@@ -313,7 +298,7 @@ def sandbox_build(
             progress=lambda line: err.print(line, markup=False),
         )
     except PlatformError as exc:
-        raise _fail(str(exc), EXIT_PLATFORM) from None
+        raise fail(str(exc), EXIT_PLATFORM) from None
     state = "up to date" if built.reused else "built"
     typer.echo(f"{built.tag}: {state} ({built.image_id}, base {built.base})")
 
@@ -323,15 +308,15 @@ def sandbox_status() -> None:
     """Say whether a Docker engine answers and whether the sandbox image is built."""
     from grader.sandbox.docker import connect, engine_version, image_summary
 
-    settings = _settings()
+    settings = settings_or_exit()
     try:
         client = connect(timeout=10)
     except PlatformError as exc:
-        raise _fail(str(exc), EXIT_PLATFORM) from None
+        raise fail(str(exc), EXIT_PLATFORM) from None
     typer.echo(f"engine: Docker {engine_version(client)}")
     summary = image_summary(client, settings.sandbox_image)
     if summary is None:
-        raise _fail(
+        raise fail(
             f"the sandbox image {settings.sandbox_image} is missing: run `grader sandbox build`",
             EXIT_PLATFORM,
         )

@@ -26,15 +26,13 @@ the output folder::
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import logging
 import os
-import stat
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -44,19 +42,18 @@ from pydantic import ValidationError
 
 from grader.checks.rubric import LoadedRubric
 from grader.errors import InputError, PlatformError
+from grader.pipeline.digests import rubric_digest, tree_digest
 from grader.pipeline.grade import GradeOptions, grade_submission
+from grader.report.cells import number, safe_cell
 from grader.report.model import Report, readable
 from grader.report.render import render
-from grader.sandbox.protocol import NOT_COPIED, Sandbox
-from grader.submission import MAX_ENTRIES
+from grader.sandbox.protocol import Sandbox
 
 log = logging.getLogger(__name__)
 
 STAMPS = ".batch"
 """The output folder's hidden folder of stamps, one per finished report."""
 GRADEBOOK = "gradebook.csv"
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-"""A spreadsheet runs a cell starting with these as a formula (OWASP, CSV injection)."""
 
 
 class FolderStatus(StrEnum):
@@ -350,84 +347,15 @@ def gradebook_csv(loaded: LoadedRubric, results: list[FolderResult]) -> str:
         late = report.late if report else None
         rows.append(
             [
-                _safe_cell(readable(result.name)),
-                _number(report.score if report else None),
-                _number(loaded.rubric.max_score),
+                safe_cell(readable(result.name)),
+                number(report.score if report else None),
+                number(loaded.rubric.max_score),
                 result.status.value,
                 "" if late is None else str(late.days_late),
-                *(_number(scores.get(criterion)) for criterion in criteria),
-                _safe_cell(readable(result.message)),
+                *(number(scores.get(criterion)) for criterion in criteria),
+                safe_cell(readable(result.message)),
             ]
         )
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     return buffer.getvalue()
-
-
-def _safe_cell(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA) else text
-
-
-def _number(value: float | None) -> str:
-    """``81.0`` -> ``81``, ``72.50`` -> ``72.5``, None -> empty."""
-    if value is None:
-        return ""
-    shown = f"{round(value, 2):.2f}".rstrip("0").rstrip(".")
-    return "0" if shown in ("-0", "") else shown
-
-
-def rubric_digest(loaded: LoadedRubric) -> str:
-    """The rubric file's digest and every path its criteria name (hidden tests, reference,
-    benchmark inputs): what a report depends on besides the student's folder."""
-    digest = hashlib.sha256(loaded.sha256.encode())
-    named = sorted({path.path for c in loaded.rubric.criteria for path in c.named_paths()})
-    for relative in named:
-        digest.update(relative.encode() + b"\0" + tree_digest(loaded.resolve(relative)).encode())
-    return digest.hexdigest()
-
-
-def tree_digest(path: Path) -> str:
-    """A digest of every file's path and bytes under ``path`` (or of the file itself), in a
-    stable order, without the names the sandbox never copies (``.git``, caches). Links are
-    not followed (their target's name counts); the walk is iterative and stops after
-    ``MAX_ENTRIES``. Raises ``OSError`` for a file it cannot read."""
-    digest = hashlib.sha256()
-    for relative, kind, content in _entries(path):
-        digest.update(f"{kind}:{relative}\0".encode(errors="surrogateescape"))
-        digest.update(content)
-    return digest.hexdigest()
-
-
-def _entries(top: Path) -> Iterator[tuple[str, str, bytes]]:
-    if not top.is_dir():
-        yield "", "file", _file_digest(top)
-        return
-    stack, seen = [""], 0
-    while stack and seen < MAX_ENTRIES:
-        relative = stack.pop()
-        with os.scandir(top / relative) as listing:
-            entries = sorted(listing, key=lambda entry: entry.name)
-        seen += len(entries)
-        for entry in entries:
-            if entry.name in NOT_COPIED or entry.name == "__pycache__":
-                continue
-            name = f"{relative}/{entry.name}" if relative else entry.name
-            if entry.is_dir(follow_symlinks=False):
-                stack.append(name)
-            else:
-                yield name, *_content(Path(entry.path))
-
-
-def _content(path: Path) -> tuple[str, bytes]:
-    """A link's target's name, a regular file's digest; a FIFO or a device is never opened."""
-    mode = path.lstat().st_mode
-    if stat.S_ISLNK(mode):
-        return "link", str(path.readlink()).encode(errors="surrogateescape")
-    if stat.S_ISREG(mode):
-        return "file", _file_digest(path)
-    return "special", b""
-
-
-def _file_digest(path: Path) -> bytes:
-    with path.open("rb") as file:
-        return hashlib.file_digest(file, "sha256").digest()

@@ -4,7 +4,9 @@ Gradescope's ``results.json`` for one submission.
 The CSVs hold text people typed (names, ids), opened in spreadsheets: a cell that starts
 with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) would be run as a formula, so
 it gets a leading apostrophe (OWASP's advice on CSV injection). Numbers are written as
-people write them (``81``, ``72.5``), a missing grade as an empty cell.
+people write them (``81``, ``72.5``), a missing grade as an empty cell. Both rules are
+``grader.report.cells`` (``safe_cell``, ``number``), shared with ``grader batch``'s gradebook
+and re-exported here for the Canvas modules.
 """
 
 from __future__ import annotations
@@ -17,29 +19,25 @@ from typing import Any
 from pydantic import ValidationError
 
 from grader.errors import InputError
+from grader.report.cells import number, safe_cell
 from grader.report.model import CriterionResult, Report, TestResult
 from grader.report.redact import for_student
 from grader.service.classroom.gradebook import Gradebook
 from grader.service.store.course import Student
 
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 CANVAS_FIXED = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 """The columns Canvas's gradebook import reads before the assignments."""
 CANVAS_POINTS = "    Points Possible"
 """The first cell of the row of maximum points, spelled as Canvas's own export spells it."""
-
-
-def safe_cell(text: str) -> str:
-    """``text`` that a spreadsheet shows as text, never evaluates."""
-    return "'" + text if text.startswith(_FORMULA) else text
-
-
-def number(value: float | None) -> str:
-    """``81.0`` -> ``81``, ``72.50`` -> ``72.5``, None -> empty; two decimals at most."""
-    if value is None:
-        return ""
-    shown = f"{round(value, 2):.2f}".rstrip("0").rstrip(".")
-    return "0" if shown in ("-0", "") else shown
+__all__ = [
+    "CANVAS_FIXED",
+    "CANVAS_POINTS",
+    "canvas_csv",
+    "gradebook_csv",
+    "gradescope_results",
+    "number",
+    "safe_cell",
+]
 
 
 def _csv(rows: Iterable[Sequence[str]]) -> str:
