@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import ast
 import builtins
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import cast
 
 import pytest
 from console_support import COURSE, Course, migrated_database, seeded_course
-from support import WEEK01
+from support import ROOT, WEEK01
 from typer.testing import CliRunner
 
 from grader.checks.rubric import load_rubric
@@ -90,6 +93,33 @@ def test_a_disguised_copy_is_found_and_independent_solutions_are_not() -> None:
     pair = report.pairs[0]
     assert pair.first_in_second > 0.7 and pair.second_in_first > 0.7
     assert report.compared == 4
+
+
+SAME_IN_EVERY_PROCESS = """
+import sys
+sys.path.insert(0, "tests")
+from test_similarity import compare, disguised, sample, week01_boilerplate
+good = sample("good")
+report = compare({"good": good, "copy": {"records.py": disguised(good["records.py"])}},
+                 week01_boilerplate())
+print([(p.first, p.second, p.first_in_second, p.second_in_first) for p in report.pairs])
+"""
+
+
+def test_the_report_is_the_same_in_every_process() -> None:
+    """Python's string hash is salted per process; the fingerprints must not be."""
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", SAME_IN_EVERY_PROCESS],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(seen) == 1 and "copy" in seen.pop()
 
 
 def test_the_shared_starter_is_boilerplate_not_similarity() -> None:

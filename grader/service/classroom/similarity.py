@@ -22,6 +22,7 @@ told the hashes are unique); the boilerplate is taken out here instead, by set.
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
 import math
 from collections.abc import Mapping, Sequence
@@ -133,8 +134,28 @@ class SimilarityReport:
 
 def _copydetect() -> Any:
     import copydetect  # loads matplotlib: imported on use
+    import copydetect.utils
 
+    copydetect.utils.hashed_kgrams = stable_kgrams  # the same report in every process
     return copydetect
+
+
+def stable_kgrams(text: str, k: int) -> Any:
+    """The hashes of every k-gram of ``text``, as copydetect's ``hashed_kgrams`` makes them
+    but with a hash that is the same in every process: Python's ``hash`` of a string is
+    salted per process (``PYTHONHASHSEED``), so winnowing would keep other fingerprints and
+    a pair near the threshold could be listed by one process and not by the next."""
+    import numpy as np  # copydetect's own dependency
+
+    digest = hashlib.blake2b
+    return np.array(
+        [
+            int.from_bytes(digest(text[at : at + k].encode(), digest_size=8).digest(), "little")
+            >> 1  # an int64 numpy keeps as it is
+            for at in range(len(text) - k + 1)
+        ],
+        dtype=np.int64,
+    )
 
 
 def fingerprint(doc: Document, options: Options) -> Any:
