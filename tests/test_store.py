@@ -24,6 +24,7 @@ from grader.service.store import (
     Result,
     SqlStore,
     Store,
+    Stored,
     Submission,
     regrade_of,
 )
@@ -469,6 +470,86 @@ def test_a_delivery_record_says_what_happened_to_it(store: Store) -> None:
         [],
     )
     assert store.begin_delivery("unknown", "ping", None) is None
+
+
+@dataclasses.dataclass(frozen=True)
+class Settled:
+    outcome: str
+    message: str
+    submission_ids: list[str]
+
+
+def _settle(stored: list[Stored]) -> Settled:
+    created = [s.id for s in stored if s.created]
+    return Settled(
+        "accepted" if created else "duplicate", f"{len(created)} new", [s.id for s in stored]
+    )
+
+
+def test_a_delivery_its_pushes_and_its_outcome_are_recorded_at_once(store: Store) -> None:
+    """``record_delivery`` stores the pushes and the outcome ``settle`` made of them."""
+    first = store.record_delivery("r1", "pull_request", "opened", [new("1" * 40)], _settle)
+    assert isinstance(first, Settled) and first.outcome == "accepted"
+    (submission_id,) = first.submission_ids
+    submission = store.get(submission_id)
+    assert submission is not None and submission.status == "queued"
+    again = store.record_delivery("r2", "pull_request", "synchronize", [new("1" * 40)], _settle)
+    assert again == Settled("duplicate", "0 new", [submission_id])  # the same commit
+    earlier = store.begin_delivery("r1", "pull_request", "opened")
+    assert earlier is not None
+    assert (earlier.outcome, earlier.detail, earlier.submission_ids) == (
+        "accepted",
+        "1 new",
+        [submission_id],
+    )
+
+
+def test_a_redelivered_delivery_is_answered_from_its_record_and_stores_nothing(
+    store: Store,
+) -> None:
+    """A duplicate delivery id gets the earlier record; ``settle`` is not asked again."""
+    store.record_delivery("r3", "ping", None, [], lambda _: Settled("pong", "pong (hook 1)", []))
+    calls: list[list[Stored]] = []
+
+    def settle(stored: list[Stored]) -> Settled:
+        calls.append(stored)
+        return _settle(stored)
+
+    earlier = store.record_delivery("r3", "pull_request", "opened", [new("2" * 40)], settle)
+    assert not isinstance(earlier, Settled) and earlier is not None
+    assert (earlier.event, earlier.outcome, earlier.detail) == ("ping", "pong", "pong (hook 1)")
+    assert calls == [] and store.counts() == {}
+
+
+def test_a_recorded_delivery_that_failed_or_was_abandoned_is_taken_over(
+    store: Store, clock: ShiftedClock
+) -> None:
+    """As with ``begin_delivery``: failed is redone at once, received after RECLAIM_AFTER."""
+    assert store.begin_delivery("r4", "pull_request", "opened") is None
+    store.finish_delivery("r4", "failed", "handling failed; redeliver")
+    taken = store.record_delivery("r4", "pull_request", "opened", [new("3" * 40)], _settle)
+    assert isinstance(taken, Settled) and taken.outcome == "accepted"
+    assert store.begin_delivery("r5", "ping", None) is None
+    in_flight = store.record_delivery("r5", "ping", None, [], _settle)
+    assert not isinstance(in_flight, Settled) and in_flight.outcome == "received"
+    clock.advance(RECLAIM_AFTER + timedelta(seconds=1))  # the process handling it died
+    assert store.record_delivery("r5", "ping", None, [], _settle) == Settled(
+        "duplicate", "0 new", []
+    )
+    done = store.begin_delivery("r5", "ping", None)
+    assert done is not None and (done.outcome, done.detail) == ("duplicate", "0 new")
+
+
+def test_a_settle_that_raises_leaves_no_delivery_and_no_push(store: Store) -> None:
+    """The one transaction is all or nothing: GitHub's redelivery is handled anew."""
+
+    def broken(stored: list[Stored]) -> Settled:
+        raise RuntimeError("handling failed")
+
+    with pytest.raises(RuntimeError):
+        store.record_delivery("r6", "pull_request", "opened", [new("4" * 40)], broken)
+    assert store.counts() == {}
+    assert store.begin_delivery("r6", "pull_request", "opened") is None
 
 
 def test_the_sweep_waits_for_the_webhook_to_enqueue(store: Store, clock: ShiftedClock) -> None:

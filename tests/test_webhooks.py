@@ -7,6 +7,7 @@ import copy
 import hashlib
 import hmac
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -268,6 +269,40 @@ def test_broker_down_keeps_the_submission_for_the_sweep(
     assert answer.status_code == 202
     sub = backend.store.get(answer.json()["submission_ids"][0])
     assert sub is not None and sub.enqueued_at is None and sub.status == "queued"
+
+
+def test_a_store_that_does_not_answer_gets_a_503_and_nothing_is_queued(
+    backend: Backend,
+) -> None:
+    """GitHub shows a 503 as a failed delivery, to redeliver once the database is back."""
+    with socket.socket() as probe:  # a port nothing listens on: the database is down
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    backend.store = SqlStore(f"postgresql+psycopg://grader@127.0.0.1:{port}/gone")
+    client = TestClient(create_app(backend))
+    for event, name in [("pull_request", "pull_request.opened"), ("ping", "ping")]:
+        answer = post(client, event, payload(name), delivery=f"down-{name}")
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["status"] == "unavailable"
+    assert backend.enqueue.enqueued == []  # type: ignore[attr-defined]
+
+
+def test_a_delivery_is_recorded_with_its_outcome_and_a_redelivery_answered_from_it(
+    client: TestClient, backend: Backend
+) -> None:
+    """Ping, rejected and accepted deliveries leave no row ``received``; a redelivery of
+    each is a duplicate naming the first outcome."""
+    first = post(client, "pull_request", payload("pull_request.opened"), delivery="one")
+    post(client, "ping", payload("ping"), delivery="two")
+    post(client, "pull_request", _set("pull_request.number", "2"), delivery="three")
+    assert _received(backend) == []
+    for delivery, outcome in [("one", "accepted"), ("two", "pong"), ("three", "rejected")]:
+        again = post(client, "pull_request", payload("pull_request.opened"), delivery=delivery)
+        assert again.status_code == 200 and again.json()["status"] == "duplicate"
+        assert f"({outcome})" in again.json()["message"]
+    assert again.json()["submission_ids"] == []
+    assert len(backend.enqueue.enqueued) == 1  # type: ignore[attr-defined]
+    assert first.json()["submission_ids"] == backend.enqueue.enqueued  # type: ignore[attr-defined]
 
 
 def test_health_readiness_and_metrics(backend: Backend) -> None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from copy import deepcopy
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from grader.service.store.memory_queue import MemoryQueueQueries
+from grader.service.store.protocol import SettledT
 from grader.service.store.records import (
     ACTIVE,
     OUTDATED,
@@ -93,6 +94,29 @@ class MemoryStore(MemoryQueueQueries):
                 self._deliveries[delivery_id] = replace(
                     earlier, outcome=outcome, detail=detail, submission_ids=list(submission_ids)
                 )
+
+    def record_delivery(
+        self,
+        delivery_id: str,
+        event: str,
+        action: str | None,
+        submissions: Sequence[NewSubmission],
+        settle: Callable[[list[Stored]], SettledT],
+    ) -> Delivery | SettledT:
+        with self._lock:  # reentrant: the steps below are one step, undone if one raises
+            saved = dict(self._deliveries), dict(self._submissions), dict(self._by_key)
+            try:
+                earlier = self.begin_delivery(delivery_id, event, action)
+                if earlier is not None:
+                    return earlier
+                settled = settle([self.add_submission(new) for new in submissions])
+            except BaseException:
+                self._deliveries, self._submissions, self._by_key = saved
+                raise
+            self.finish_delivery(
+                delivery_id, settled.outcome, settled.message, settled.submission_ids
+            )
+            return settled
 
     def record_installation(
         self, installation_id: int, account: str, action: str, repositories: list[str]

@@ -7,9 +7,9 @@ push, claiming a job) are atomic: of two callers, exactly one wins.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from grader.service.store.records import (
     ACTIVE,
@@ -23,6 +23,22 @@ from grader.service.store.records import (
     Submission,
     SubmissionStatus,
 )
+
+
+class Settled(Protocol):
+    """How a delivery was handled, as its record keeps it (``outcome``, ``detail``...)."""
+
+    @property
+    def outcome(self) -> str: ...
+
+    @property
+    def message(self) -> str: ...
+
+    @property
+    def submission_ids(self) -> list[str]: ...
+
+
+SettledT = TypeVar("SettledT", bound=Settled)
 
 
 class Store(Protocol):
@@ -46,6 +62,22 @@ class Store(Protocol):
         self, delivery_id: str, outcome: str, detail: str | None, submission_ids: Sequence[str] = ()
     ) -> None:
         """Record how a delivery was handled."""
+
+    def record_delivery(
+        self,
+        delivery_id: str,
+        event: str,
+        action: str | None,
+        submissions: Sequence[NewSubmission],
+        settle: Callable[[list[Stored]], SettledT],
+    ) -> Delivery | SettledT:
+        """Record a delivery, store its submissions and how it was handled, all at once.
+
+        ``begin_delivery``, ``add_submission`` for each of ``submissions`` and
+        ``finish_delivery`` with what ``settle`` makes of the stored ones, in one
+        transaction: a duplicate delivery gets the earlier record and stores nothing; one
+        that failed or was abandoned is taken over; a handling that raises leaves nothing.
+        """
 
     def record_installation(
         self, installation_id: int, account: str, action: str, repositories: list[str]

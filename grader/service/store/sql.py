@@ -4,12 +4,13 @@ The schema is owned by the Alembic migrations in ``migrations/``. Every state ch
 one short transaction, and the few that race (claiming a job, recording a delivery,
 de-duplicating a push) rely on the database's own atomicity: a unique key or a
 conditional ``UPDATE``, never read-then-write. Rows never leave this module: every
-method returns the plain records of ``records.py``.
+method returns the plain records of ``records.py``. What a webhook delivery writes
+(deliveries, installations, new submissions) is the mixin of ``sql_deliveries.py``; the
+fair queue's reads are ``sql_queue.py``'s.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, fields
@@ -17,32 +18,24 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import case, func, or_, select, text, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from grader.service.store.engine import make_engine
 from grader.service.store.records import (
     ACTIVE,
-    OUTDATED,
-    RECLAIM_AFTER,
     Attempt,
     Clock,
-    Delivery,
-    NewSubmission,
     Publication,
     PublicationState,
     Result,
-    Stored,
     Submission,
     SubmissionStatus,
-    dedupe_key,
     utcnow,
 )
+from grader.service.store.sql_deliveries import DeliveryWrites
 from grader.service.store.sql_queue import QueueQueries
 from grader.service.store.tables import (
     AttemptRow,
-    DeliveryRow,
-    InstallationRow,
     PublicationRow,
     ResultRow,
     SubmissionRow,
@@ -54,7 +47,7 @@ if TYPE_CHECKING:
 R = TypeVar("R", bound="DataclassInstance")
 
 
-class SqlStore(QueueQueries):
+class SqlStore(DeliveryWrites, QueueQueries):
     """Every database access of the service (the ``Store`` protocol on SQLAlchemy)."""
 
     def __init__(self, url: str, *, echo: bool = False, clock: Clock = utcnow) -> None:
@@ -83,173 +76,7 @@ class SqlStore(QueueQueries):
     def dispose(self) -> None:
         self.engine.dispose()
 
-    # --- deliveries -------------------------------------------------------------------
-
-    def begin_delivery(self, delivery_id: str, event: str, action: str | None) -> Delivery | None:
-        """Record a delivery; None when this caller is to handle it, else the earlier one.
-
-        The primary key is the dedupe point: of callers racing with one id, one inserts
-        and the others get the earlier row. A delivery that ``failed``, or stayed
-        ``received`` for ``RECLAIM_AFTER`` (its process died), is taken over by a
-        conditional update that only one caller can win, so its work is redone once.
-        """
-        now = self.clock()
-        try:
-            with self.session() as session:
-                session.add(
-                    DeliveryRow(id=delivery_id, event=event, action=action, received_at=now)
-                )
-            return None
-        except IntegrityError:
-            with self.session() as session:
-                taken = session.execute(
-                    update(DeliveryRow)
-                    .where(
-                        DeliveryRow.id == delivery_id,
-                        or_(
-                            DeliveryRow.outcome == "failed",
-                            (DeliveryRow.outcome == "received")
-                            & (DeliveryRow.received_at < now - RECLAIM_AFTER),
-                        ),
-                    )
-                    .values(outcome="received", received_at=now, detail=None)
-                    .execution_options(synchronize_session=False)
-                )
-                if _rowcount(taken) == 1:
-                    return None
-                earlier = session.get(DeliveryRow, delivery_id)
-                return None if earlier is None else _record(Delivery, earlier)
-
-    def finish_delivery(
-        self, delivery_id: str, outcome: str, detail: str | None, submission_ids: Sequence[str] = ()
-    ) -> None:
-        with self.session() as session:
-            session.execute(
-                update(DeliveryRow)
-                .where(DeliveryRow.id == delivery_id)
-                .values(outcome=outcome, detail=detail, submission_ids=list(submission_ids))
-            )
-
-    def record_installation(
-        self, installation_id: int, account: str, action: str, repositories: list[str]
-    ) -> None:
-        with self.session() as session:
-            row = session.get(InstallationRow, installation_id)
-            if row is None:
-                session.add(
-                    InstallationRow(
-                        id=installation_id,
-                        account=account,
-                        action=action,
-                        repositories=repositories,
-                    )
-                )
-            else:
-                row.account, row.action = account, action
-                if repositories:
-                    row.repositories = repositories
-
     # --- submissions ------------------------------------------------------------------
-
-    def add_submission(self, new: NewSubmission) -> Stored:
-        """Store a submission, or find the one already graded for the same commit and rubric.
-
-        A new submission supersedes the queued or running ones of the same pull request
-        and assignment: their workers close their check runs as skipped or cancelled.
-        """
-        key = (
-            None
-            if new.regrade
-            else dedupe_key(new.repository, new.head_sha, new.assignment, new.rubric_sha256)
-        )
-        submission_id = uuid.uuid4().hex
-        now = self.clock()
-        submitted = new.submitted_at or now
-        try:
-            with self.session() as session:
-                session.add(
-                    SubmissionRow(
-                        id=submission_id,
-                        dedupe_key=key,
-                        created_at=now,
-                        updated_at=now,
-                        **{**asdict(new), "submitted_at": submitted},
-                    )
-                )
-                session.flush()
-                newer = self._newer(session, new, submitted, submission_id)
-                if newer is not None:
-                    session.execute(
-                        update(SubmissionRow)
-                        .where(SubmissionRow.id == submission_id)
-                        .values(status="superseded", superseded_by=newer, reason=OUTDATED)
-                        .execution_options(synchronize_session=False)
-                    )
-                    return Stored(submission_id, created=True, outdated_by=newer)
-                superseded = self._supersede(session, new, submitted, submission_id)
-            return Stored(submission_id, created=True, superseded=superseded)
-        except IntegrityError:
-            with self.session() as session:
-                existing = session.scalar(
-                    select(SubmissionRow.id).where(SubmissionRow.dedupe_key == key)
-                )
-            if existing is None:  # pragma: no cover - a unique violation names an existing row
-                raise
-            return Stored(existing, created=False)
-
-    @staticmethod
-    def _newer(
-        session: Session, new: NewSubmission, submitted: datetime, created: str
-    ) -> str | None:
-        """A submission of the same pull request and assignment pushed after this one."""
-        if new.pull_number is None or new.regrade:
-            return None
-        return session.scalar(
-            select(SubmissionRow.id)
-            .where(
-                SubmissionRow.repository == new.repository,
-                SubmissionRow.pull_number == new.pull_number,
-                SubmissionRow.assignment == new.assignment,
-                SubmissionRow.regrade.is_(False),
-                SubmissionRow.submitted_at > submitted,
-                SubmissionRow.id != created,
-            )
-            .order_by(SubmissionRow.submitted_at.desc(), SubmissionRow.id)
-            .limit(1)
-        )
-
-    @staticmethod
-    def _supersede(
-        session: Session, new: NewSubmission, submitted: datetime, newer: str
-    ) -> tuple[str, ...]:
-        """Supersede the pull request's active pushes and regrades submitted before it.
-
-        A held regrade (a preview) neither supersedes nor is superseded: it replaces
-        nothing until its batch is applied."""
-        if new.pull_number is None or new.held:
-            return ()
-        older = session.scalars(
-            select(SubmissionRow.id)
-            .where(
-                SubmissionRow.repository == new.repository,
-                SubmissionRow.pull_number == new.pull_number,
-                SubmissionRow.assignment == new.assignment,
-                SubmissionRow.status.in_((*ACTIVE, "deferred")),
-                SubmissionRow.held.is_(False),
-                or_(SubmissionRow.submitted_at <= submitted, SubmissionRow.regrade.is_(True)),
-                SubmissionRow.id != newer,
-            )
-            .order_by(SubmissionRow.created_at, SubmissionRow.id)
-        ).all()
-        if older:
-            session.execute(
-                update(SubmissionRow)
-                .where(SubmissionRow.id.in_(older), SubmissionRow.status.in_((*ACTIVE, "deferred")))
-                .values(
-                    status="superseded", superseded_by=newer, reason="a newer push superseded it"
-                )
-            )
-        return tuple(older)
 
     def get(self, submission_id: str) -> Submission | None:
         with self.session() as session:
