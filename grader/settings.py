@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     """Operator cap: the most writable space a rubric may give a sandbox."""
     workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1, le=64)
     """Criteria graded at the same time for one submission."""
+    pool_size: int = Field(default=2, ge=0, le=16)
+    """Containers a worker keeps started ahead for each rubric's limits, so a submission does
+    not wait for its container to be created; each is used once, then destroyed (0: none)."""
 
 
 def _default_data() -> Path:

@@ -4,9 +4,11 @@ A module per job:
 
 - ``engine``: connecting to the engine, its version and the image's summary for
   ``grader sandbox status``, and the reaper with the labels it goes by;
-- ``container``: ``DockerSandbox``, which creates, starts and always removes the
-  locked-down container and its work volume, within the operator's ``SandboxCaps``;
-  ``from_settings`` builds it;
+- ``container``: ``DockerSandbox``, which opens a locked-down container per submission
+  within the operator's ``SandboxCaps`` and always removes it; ``from_settings`` builds it;
+- ``lockdown``: starting one locked-down container and its work volume, and destroying
+  them; its ``Shape``, what it is made with and cannot change after;
+- ``pool``: a worker's warm pool of such containers, started ahead, each handed out once;
 - ``workspace``: ``DockerWorkspace``, the running container as the checks see it:
   steps under the launcher, one student step at a time, the clean-up after each,
   the run's deadline, files in and results out;
@@ -24,6 +26,7 @@ from grader.sandbox.docker.engine import (
     DEADLINE_LABEL,
     LABEL,
     OWNER_LABEL,
+    POOL_LABEL,
     connect,
     engine_version,
     image_summary,
@@ -36,6 +39,7 @@ __all__ = [
     "DEADLINE_LABEL",
     "LABEL",
     "OWNER_LABEL",
+    "POOL_LABEL",
     "PYTHON",
     "DockerSandbox",
     "DockerWorkspace",

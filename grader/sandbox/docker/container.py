@@ -1,21 +1,16 @@
-"""The locked-down container: one fresh, disposable container per submission.
+"""The Docker sandbox: one fresh, disposable container per submission.
 
-The container has no network, no capabilities, ``no-new-privileges``, a
-read-only root filesystem, memory with swap equal to it, a CPU quota, a pids
-limit and ``nofile``/``fsize``/``core`` ulimits, each within the operator's caps.
-Its only writable places are ``/work`` (a size-capped tmpfs volume), ``/tmp`` (a
-size-capped tmpfs) and the tools' ``/cache``. Nothing of the host's environment
-enters. The container and its volume are removed whatever happens; both carry
-the labels by which the reaper (``engine.reap``, run once per process before the
-first container) finds what a crashed grader left.
+Each submission gets a locked-down container of its own (``lockdown``), within the
+operator's ``SandboxCaps``, started on the spot or taken from a worker's warm pool
+(``pool``). The container and its volume are removed whatever happens; both carry the
+labels by which the reaper (``engine.reap``, run once per process before the first
+container) finds what a crashed grader left.
 """
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,27 +18,18 @@ from pathlib import Path
 
 import docker
 import docker.errors
-from docker.models.containers import Container
-from docker.types import Ulimit
 
 from grader.errors import SandboxError
 from grader.rubric.model import Limits
-from grader.sandbox.docker.engine import connect, labels_for, reap
-from grader.sandbox.docker.layout import (
-    CACHE,
-    CACHE_SIZE,
-    INIT,
-    OPEN_FILES,
-    PYTHON,
-    TMP,
-    TOOLS,
-    WORK,
-)
+from grader.sandbox.docker import lockdown
+from grader.sandbox.docker.engine import connect, reap
+from grader.sandbox.docker.lockdown import Shape, Started
+from grader.sandbox.docker.pool import WarmPool
 from grader.sandbox.docker.workspace import DockerWorkspace
 from grader.settings import Settings
 
-TOOLS_MEMORY = 768 * 1024**2
-"""Memory the grading tools get beside the student's code (the OOM killer takes the biggest)."""
+POOL_IDLE = 600.0
+"""Seconds a pooled container may wait to be handed out; older ones are replaced."""
 
 
 @dataclass(frozen=True)
@@ -72,15 +58,32 @@ class SandboxCaps:
 
 
 class DockerSandbox:
-    """Opens one fresh container per submission from the sandbox image."""
+    """Opens one fresh container per submission from the sandbox image.
+
+    With ``pool_size`` above 0, a warm pool (``pool.WarmPool``) keeps that many containers
+    started ahead for each shape of limits recently asked for; ``open`` takes one when it can,
+    else starts one as without a pool. ``close`` destroys what the pool holds.
+    """
 
     _reaped = False
     _reap_lock = threading.Lock()
 
-    def __init__(self, client: docker.DockerClient, image: str, caps: SandboxCaps) -> None:
+    def __init__(
+        self, client: docker.DockerClient, image: str, caps: SandboxCaps, pool_size: int = 0
+    ) -> None:
         self._client = client
         self._image = image
         self._caps = caps
+        self._pool = WarmPool(self._start_pooled, pool_size) if pool_size > 0 else None
+
+    @property
+    def pool(self) -> WarmPool[Started] | None:
+        """The warm pool, when there is one."""
+        return self._pool
+
+    def shape(self, limits: Limits) -> Shape:
+        """The shape of the container ``limits`` get: the image's and the limits within the caps."""
+        return Shape.of(self._image_id(), self._caps.clamp(limits))
 
     def _image_id(self) -> str:
         try:
@@ -96,64 +99,41 @@ class DockerSandbox:
                 reap(self._client)
                 DockerSandbox._reaped = True
 
+    def _start_pooled(self, shape: Shape) -> Started:
+        """A container for the pool: fit to be handed out for ``POOL_IDLE`` seconds, and labelled
+        so the reaper leaves it alone until then plus the longest run the caps allow."""
+        self._reap_once()
+        now = time.time()
+        deadline = now + POOL_IDLE + self._caps.run_timeout
+        return lockdown.start(
+            self._client, shape, deadline, fresh_until=now + POOL_IDLE, pooled=True
+        )
+
+    def warm(self, limits: Limits) -> None:
+        """Have the pool keep containers ready for ``limits`` (e.g. each course's rubric at a
+        worker's start); without a pool, nothing."""
+        if self._pool is not None:
+            self._pool.want(self.shape(limits))
+
+    def close(self) -> None:
+        """Destroy the containers the pool holds (a worker's shutdown); open runs are not touched."""
+        if self._pool is not None:
+            self._pool.close()
+
     @contextmanager
     def open(self, submission: Path, limits: Limits) -> Iterator[DockerWorkspace]:
         """A started container with the submission in ``/work/submission``; removed on exit."""
         self._reap_once()
         image_id = self._image_id()
         limits = self._caps.clamp(limits)
-        name = f"grader-{uuid.uuid4().hex[:16]}"
+        shape = Shape.of(image_id, limits)
+        started = self._pool.take(shape) if self._pool is not None else None
         deadline = time.time() + limits.run_timeout
-        labels = labels_for(deadline)
+        if started is None:
+            started = lockdown.start(self._client, shape, deadline)
         try:
-            volume = self._client.volumes.create(
-                name=name,
-                driver="local",
-                driver_opts={
-                    "type": "tmpfs",
-                    "device": "tmpfs",
-                    "o": f"size={int(limits.disk)},mode=0755",
-                },
-                labels=labels,
-            )
-        except docker.errors.APIError as exc:
-            raise SandboxError(
-                f"cannot create the sandbox's work volume: {exc.explanation or exc}"
-            ) from None
-        container: Container | None = None
-        try:
-            container = self._client.containers.create(
-                image_id,
-                command=[PYTHON, "-I", INIT],
-                name=name,
-                hostname="sandbox",
-                user=TOOLS,
-                working_dir=WORK,
-                network_mode="none",
-                read_only=True,
-                tmpfs={
-                    TMP: f"size={int(limits.disk)},mode=1777",
-                    CACHE: f"size={CACHE_SIZE},uid=1001,gid=1001,mode=0700",
-                },
-                volumes={name: {"bind": WORK, "mode": "rw"}},
-                cap_drop=["ALL"],
-                security_opt=["no-new-privileges"],
-                mem_limit=int(limits.memory) + TOOLS_MEMORY,
-                memswap_limit=int(limits.memory) + TOOLS_MEMORY,
-                nano_cpus=int(limits.cpus * 1e9),
-                pids_limit=limits.pids,
-                ulimits=[
-                    Ulimit(name="nofile", soft=OPEN_FILES, hard=OPEN_FILES),
-                    Ulimit(name="fsize", soft=int(limits.disk), hard=int(limits.disk)),
-                    Ulimit(name="core", soft=0, hard=0),
-                ],
-                labels=labels,
-                environment={},
-                stop_signal="SIGKILL",
-            )
-            container.start()
             workspace = DockerWorkspace(
-                self._client, container, limits, deadline, image_id, self._image
+                self._client, started.container, limits, deadline, image_id, self._image
             )
             with workspace.watchdog():
                 workspace.prepare(submission)
@@ -161,15 +141,12 @@ class DockerSandbox:
         except docker.errors.APIError as exc:
             raise SandboxError(f"the Docker engine failed: {exc.explanation or exc}") from None
         finally:
-            if container is not None:
-                with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
-                    container.remove(force=True, v=True)
-            with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
-                volume.remove(force=True)
+            started.discard()
 
 
-def from_settings(settings: Settings) -> DockerSandbox:
-    """The Docker sandbox the settings describe: the engine, the image and the operator's caps."""
+def from_settings(settings: Settings, *, pooled: bool = False) -> DockerSandbox:
+    """The Docker sandbox the settings describe: the engine, the image and the operator's caps;
+    ``pooled`` (a worker, not a one-off command) keeps ``settings.pool_size`` containers warm."""
     caps = SandboxCaps(
         memory=int(settings.max_memory),
         cpus=settings.max_cpus,
@@ -178,4 +155,5 @@ def from_settings(settings: Settings) -> DockerSandbox:
         run_timeout=settings.max_run_timeout,
         disk=int(settings.max_disk),
     )
-    return DockerSandbox(connect(), settings.sandbox_image, caps)
+    pool_size = settings.pool_size if pooled else 0
+    return DockerSandbox(connect(), settings.sandbox_image, caps, pool_size)

@@ -27,6 +27,9 @@ DEADLINE_LABEL = "grader.deadline"
 OWNER_LABEL = "grader.owner"
 """``host:pid`` of the process that made the container: the reaper removes it once that
 process is gone, without waiting for the deadline."""
+POOL_LABEL = "grader.pool"
+"""On the containers a worker's warm pool keeps ready (``pool``); the reaper treats them like
+any other: their deadline covers their time in the pool and one whole run."""
 API_VERSION = "1.41"
 """Docker 20.10's API; newer engines serve it too. Fixed, so connecting asks the engine nothing
 (version auto-detection leaks a socket when no engine answers)."""
