@@ -160,18 +160,18 @@ def test_a_size_out_of_memory_or_too_slow_ends_the_ladder_and_says_why() -> None
     oom = {
         "rubric_fault": "the rubric's input generator failed: ... numpy._core._exceptions._ArrayMemoryError: Unable to allocate"
     }
-    assert bench_sizing._read_probe(oom, 4_800_000) == Timing(
+    assert bench_sizing.read_probe(oom, 4_800_000) == Timing(
         4_800_000, None, bench_sizing.OUT_OF_MEMORY
     )
     slow = {"failure": {"kind": "timeout", "message": "one call took longer than 30 s", "size": 9}}
-    assert bench_sizing._read_probe(slow, 9).why == "a call took over 30 s"
+    assert bench_sizing.read_probe(slow, 9).why == "a call took over 30 s"
     raised = {
         "failure": {"kind": "exception", "message": "your function raised: KeyError", "size": 9}
     }
     with pytest.raises(InputError, match="the reference failed at size 9"):
-        bench_sizing._read_probe(raised, 9)
+        bench_sizing.read_probe(raised, 9)
     timed = {"reference": [0.02, 0.01], "student": [0.015], "failure": None}
-    assert bench_sizing._read_probe(timed, 9) == Timing(9, 0.01)
+    assert bench_sizing.read_probe(timed, 9) == Timing(9, 0.01)
     timings = [
         Timing(1000, 0.006),
         Timing(2000, 0.012),

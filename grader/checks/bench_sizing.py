@@ -28,21 +28,19 @@ without a ``compare``, show here rather than at grading time.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
-from grader.checks.base import ISOLATED_PYTHON
-from grader.checks.benchmark import RUNNER, SKIP_FACTOR, BenchmarkCriterion
+from grader.checks.bench_probe import OUT_OF_MEMORY, Timing, probe, read_probe
+from grader.checks.benchmark import SKIP_FACTOR, BenchmarkCriterion, add_runner
 from grader.checks.rubric import LoadedRubric
 from grader.errors import InputError
 from grader.rubric.model import Limits
-from grader.sandbox.protocol import Command, Sandbox, Workspace
+from grader.sandbox.protocol import Sandbox
 
 SMALLEST_TIME = 0.005
 """Seconds the reference's call at the smallest size should take at least: shorter calls are
@@ -61,25 +59,9 @@ QUADRATIC_MARGIN = 2.0
 even when it is somewhat faster than the model assumes."""
 MAX_SIZES = 6
 """The most sizes proposed: a longer ladder is thinned (every second size, or third...)."""
-PROBE_REPEAT = 3
-"""Calls per side and size while climbing the ladder; the best counts."""
-PROBE_CALL_LIMIT = 30.0
-"""Seconds one reference call may take while probing; a slower size ends the ladder."""
-PROBE_STEP_TIMEOUT = 300.0
-"""Seconds one probe (one size) may take in all, input generation included."""
 MAX_SIZE = 10**9
 """The ladder never climbs past this size, whatever the reference's speed."""
-
-
-@dataclass(frozen=True)
-class Timing:
-    """The reference's best call at one size."""
-
-    size: int
-    seconds: float | None
-    """Best CPU seconds of one call, or None when the size could not be timed (``why``)."""
-    why: str = ""
-    """Why the size could not be timed: too slow, or out of memory; it ends the ladder."""
+__all__ = ["OUT_OF_MEMORY", "Timing", "read_probe"]  # the probe's, re-exported
 
 
 @dataclass(frozen=True)
@@ -273,84 +255,6 @@ def next_size(timings: Sequence[Timing], start: int, goals: Goals) -> int | None
     return largest.size * 2
 
 
-def probe_spec(criterion: BenchmarkCriterion, size: int) -> dict[str, object]:
-    """The runner's spec to time the reference against itself at one size (paths as
-    ``_open_probe`` lays the workspace out: the reference is the submission)."""
-    return {
-        "call": criterion.call,
-        "inputs": criterion.inputs,
-        "compare": criterion.compare,
-        "sizes": [size],
-        "repeat": PROBE_REPEAT,
-        "memory": False,
-        "call_timeout": PROBE_CALL_LIMIT,
-        "skip_factor": math.inf,
-        "budget": PROBE_STEP_TIMEOUT,
-        "student_root": ".",
-        "reference_root": ".",
-        "rubric_root": "../grader/sizing/rubric",
-    }
-
-
-OUT_OF_MEMORY = "out of memory (the rubric's limits.memory): the ladder ends below this size"
-
-
-def _read_probe(document: dict[str, Any], size: int) -> Timing:
-    """The best of both sides' times (both are the reference), or why there is none: a call
-    too slow or out of memory ends the ladder; any other failure is the rubric's to fix."""
-    fault = document.get("rubric_fault")
-    failure = document.get("failure")
-    said = str(fault or (failure or {}).get("message", ""))
-    if "MemoryError" in said:
-        return Timing(size, None, OUT_OF_MEMORY)
-    if fault:
-        raise InputError(f"the benchmark cannot run the reference: {fault}")
-    if isinstance(failure, dict):
-        if failure.get("kind") in ("timeout", "budget"):
-            return Timing(size, None, f"a call took over {PROBE_CALL_LIMIT:g} s")
-        if failure.get("kind") == "wrong":
-            raise InputError(
-                f"two imports of the reference disagree at size {size:,} on the same input: "
-                "make the input generator deterministic (random.Random(size)), or give the "
-                "criterion a `compare` for results of two different classes"
-            )
-        raise InputError(f"the reference failed at size {size:,}: {failure.get('message')}")
-    times = [*document.get("reference", []), *document.get("student", [])]
-    if not times:
-        raise InputError(f"timing the reference at size {size:,} gave no time")
-    return Timing(size, float(min(times)))
-
-
-def _probe(workspace: Workspace, criterion: BenchmarkCriterion, size: int) -> Timing:
-    """The reference's best CPU seconds at one size, timed by the benchmark's own runner."""
-    out = "out/sizing.json"
-    workspace.write_text("grader/sizing/spec.json", json.dumps(probe_spec(criterion, size)))
-    run = workspace.run(
-        Command(
-            argv=(
-                *ISOLATED_PYTHON,
-                f"../grader/sizing/{RUNNER.name}",
-                "../grader/sizing/spec.json",
-                f"../{out}",
-            ),
-            timeout=PROBE_STEP_TIMEOUT,
-            runs_student_code=True,
-            outputs=(out,),
-        )
-    )
-    raw = workspace.read_bytes(out, 1024 * 1024)
-    if raw is not None:
-        return _read_probe(json.loads(raw), size)
-    if run.timed_out:
-        return Timing(size, None, f"the size took over {PROBE_STEP_TIMEOUT:g} s in all")
-    if run.oom_killed or "MemoryError" in run.stderr:
-        return Timing(size, None, OUT_OF_MEMORY)
-    raise InputError(
-        f"timing the reference at size {size:,} ended without a result "
-        f"(exit code {run.exit_code}): {run.stderr.strip()[-600:]}"
-    )
-
-
 @dataclass(frozen=True)
 class BenchSource:
     """Where a benchmark's files are, and the limits its steps run under."""
@@ -434,11 +338,11 @@ def size_benchmark(
     first = start if start is not None else max(1, criterion.sizes[0] // 16)
     timings: list[Timing] = []
     with sandbox.open(source.resolve(criterion.reference), source.limits) as workspace:
-        workspace.add_tree(RUNNER, f"grader/sizing/{RUNNER.name}")
+        add_runner(workspace, "grader/sizing")
         for name in criterion.rubric_files:
             workspace.add_tree(source.resolve(name), f"grader/sizing/rubric/{name}")
         while (size := next_size(timings, first, goals)) is not None:
-            timing = _probe(workspace, criterion, size)
+            timing = probe(workspace, criterion, size)
             timings.append(timing)
             progress(timing)
     return timings, best_effort(timings, goals)
