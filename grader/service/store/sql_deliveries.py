@@ -3,7 +3,8 @@ deliveries, the installations and the pushes they store (``sql.py`` keeps the re
 submission's life cycle).
 
 The webhook's hot path is ``record_delivery``: the delivery, its submissions and its
-outcome in one short transaction of Core statements. The two unique keys that race (the
+outcome in one short transaction of Core statements on a connection (no ORM session or
+objects). The two unique keys that race (the
 delivery id, a push's de-duplication key) are ``INSERT ... ON CONFLICT DO NOTHING``
 (PostgreSQL and SQLite alike), so a duplicate neither aborts the transaction nor costs a
 second one.
@@ -18,9 +19,9 @@ from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from grader.service.store.protocol import SettledT
@@ -34,7 +35,11 @@ from grader.service.store.records import (
     Stored,
     dedupe_key,
 )
-from grader.service.store.tables import DeliveryRow, InstallationRow, SubmissionRow
+from grader.service.store.tables import Base, InstallationRow
+
+DELIVERIES: Table = Base.metadata.tables["deliveries"]
+SUBMISSIONS: Table = Base.metadata.tables["submissions"]
+D, S = DELIVERIES.c, SUBMISSIONS.c
 
 
 class _Host(Protocol):
@@ -57,8 +62,8 @@ class DeliveryWrites:
         ``received`` for ``RECLAIM_AFTER`` (its process died), is taken over by a
         conditional update that only one caller can win, so its work is redone once.
         """
-        with self.session() as session:
-            return _claim(self, session, delivery_id, event, action, {})
+        with self.engine.begin() as connection:
+            return _claim(self, connection, delivery_id, event, action, {})
 
     def finish_delivery(
         self: _Host,
@@ -67,8 +72,8 @@ class DeliveryWrites:
         detail: str | None,
         submission_ids: Sequence[str] = (),
     ) -> None:
-        with self.session() as session:
-            session.execute(_finish(delivery_id, outcome, detail, submission_ids))
+        with self.engine.begin() as connection:
+            connection.execute(_finish(delivery_id, outcome, detail, submission_ids))
 
     def record_delivery(
         self: _Host,
@@ -80,18 +85,18 @@ class DeliveryWrites:
     ) -> Delivery | SettledT:
         """One transaction: a delivery without submissions is one statement (its outcome
         known up front), one with submissions a claim, the pushes, and the outcome."""
-        with self.session() as session:
+        with self.engine.begin() as connection:
             if not submissions:
                 settled = settle([])
                 outcome = _outcome_values(settled)
-                earlier = _claim(self, session, delivery_id, event, action, outcome)
+                earlier = _claim(self, connection, delivery_id, event, action, outcome)
                 return settled if earlier is None else earlier
-            earlier = _claim(self, session, delivery_id, event, action, {})
+            earlier = _claim(self, connection, delivery_id, event, action, {})
             if earlier is not None:
                 return earlier
-            stored = [store_submission(self, session, new) for new in submissions]
+            stored = [store_submission(self, connection, new) for new in submissions]
             settled = settle(stored)
-            session.execute(
+            connection.execute(
                 _finish(delivery_id, settled.outcome, settled.message, settled.submission_ids)
             )
             return settled
@@ -121,8 +126,8 @@ class DeliveryWrites:
         A new submission supersedes the queued or running ones of the same pull request
         and assignment: their workers close their check runs as skipped or cancelled.
         """
-        with self.session() as session:
-            return store_submission(self, session, new)
+        with self.engine.begin() as connection:
+            return store_submission(self, connection, new)
 
 
 def _outcome_values(settled: Any) -> dict[str, Any]:
@@ -137,22 +142,21 @@ def _finish(
     delivery_id: str, outcome: str, detail: str | None, submission_ids: Sequence[str]
 ) -> Any:
     return (
-        update(DeliveryRow)
-        .where(DeliveryRow.id == delivery_id)
+        update(DELIVERIES)
+        .where(D.id == delivery_id)
         .values(outcome=outcome, detail=detail, submission_ids=list(submission_ids))
-        .execution_options(synchronize_session=False)
     )
 
 
-def _insert(host: _Host, entity: Any) -> Any:
+def _insert(host: _Host, table: Table) -> Any:
     """The dialect's ``INSERT`` (the one with ``on_conflict_do_nothing``)."""
     dialect = postgresql if host.engine.dialect.name == "postgresql" else sqlite
-    return dialect.insert(entity)
+    return dialect.insert(table)
 
 
 def _claim(
     host: _Host,
-    session: Session,
+    connection: Connection,
     delivery_id: str,
     event: str,
     action: str | None,
@@ -161,36 +165,34 @@ def _claim(
     """Insert the delivery (with ``outcome``'s values when given; else ``received``), or take
     over a failed or abandoned one; None when this caller has it, else the earlier record."""
     now = host.clock()
-    inserted = session.scalar(
-        _insert(host, DeliveryRow)
+    inserted = connection.scalar(
+        _insert(host, DELIVERIES)
         .values(id=delivery_id, event=event, action=action, received_at=now, **outcome)
-        .on_conflict_do_nothing(index_elements=[DeliveryRow.id])
-        .returning(DeliveryRow.id)
+        .on_conflict_do_nothing(index_elements=[D.id])
+        .returning(D.id)
     )
     if inserted is not None:
         return None
-    taken = session.execute(
-        update(DeliveryRow)
+    taken = connection.execute(
+        update(DELIVERIES)
         .where(
-            DeliveryRow.id == delivery_id,
+            D.id == delivery_id,
             or_(
-                DeliveryRow.outcome == "failed",
-                (DeliveryRow.outcome == "received")
-                & (DeliveryRow.received_at < now - RECLAIM_AFTER),
+                D.outcome == "failed",
+                (D.outcome == "received") & (D.received_at < now - RECLAIM_AFTER),
             ),
         )
         .values({"outcome": "received", "received_at": now, "detail": None, **outcome})
-        .execution_options(synchronize_session=False)
     )
-    if getattr(taken, "rowcount", 0) == 1:
+    if taken.rowcount == 1:
         return None
-    row = session.get(DeliveryRow, delivery_id)
+    row = connection.execute(select(DELIVERIES).where(D.id == delivery_id)).mappings().first()
     if row is None:  # pragma: no cover - the insert found the key taken
         return None
-    return Delivery(**{f.name: getattr(row, f.name) for f in fields(Delivery)})
+    return Delivery(**{f.name: row[f.name] for f in fields(Delivery)})
 
 
-def store_submission(host: _Host, session: Session, new: NewSubmission) -> Stored:
+def store_submission(host: _Host, connection: Connection, new: NewSubmission) -> Stored:
     """``add_submission`` inside a transaction: the insert, or the existing id of its key."""
     key = (
         None
@@ -199,8 +201,8 @@ def store_submission(host: _Host, session: Session, new: NewSubmission) -> Store
     )
     now = host.clock()
     submitted = new.submitted_at or now
-    submission_id = session.scalar(
-        _insert(host, SubmissionRow)
+    submission_id = connection.scalar(
+        _insert(host, SUBMISSIONS)
         .values(
             {
                 **asdict(new),
@@ -211,49 +213,52 @@ def store_submission(host: _Host, session: Session, new: NewSubmission) -> Store
                 "updated_at": now,
             }
         )
-        .on_conflict_do_nothing(index_elements=[SubmissionRow.dedupe_key])
-        .returning(SubmissionRow.id)
+        .on_conflict_do_nothing(index_elements=[S.dedupe_key])
+        .returning(S.id)
     )
     if submission_id is None:
-        existing = session.scalar(select(SubmissionRow.id).where(SubmissionRow.dedupe_key == key))
+        existing = connection.scalar(select(S.id).where(S.dedupe_key == key))
         if existing is None:  # pragma: no cover - the conflict names an existing row
             raise RuntimeError(f"submission key {key} conflicts with no row")
         return Stored(existing, created=False)
-    newer = _newer(session, new, submitted, submission_id)
+    newer = _newer(connection, new, submitted, submission_id)
     if newer is not None:
-        session.execute(
-            update(SubmissionRow)
-            .where(SubmissionRow.id == submission_id)
+        connection.execute(
+            update(SUBMISSIONS)
+            .where(S.id == submission_id)
             .values(status="superseded", superseded_by=newer, reason=OUTDATED)
-            .execution_options(synchronize_session=False)
         )
         return Stored(submission_id, created=True, outdated_by=newer)
     return Stored(
-        submission_id, created=True, superseded=_supersede(session, new, submitted, submission_id)
+        submission_id,
+        created=True,
+        superseded=_supersede(connection, new, submitted, submission_id),
     )
 
 
-def _newer(session: Session, new: NewSubmission, submitted: datetime, created: str) -> str | None:
+def _newer(
+    connection: Connection, new: NewSubmission, submitted: datetime, created: str
+) -> str | None:
     """A submission of the same pull request and assignment pushed after this one."""
     if new.pull_number is None or new.regrade:
         return None
-    return session.scalar(
-        select(SubmissionRow.id)
+    return connection.scalar(
+        select(S.id)
         .where(
-            SubmissionRow.repository == new.repository,
-            SubmissionRow.pull_number == new.pull_number,
-            SubmissionRow.assignment == new.assignment,
-            SubmissionRow.regrade.is_(False),
-            SubmissionRow.submitted_at > submitted,
-            SubmissionRow.id != created,
+            S.repository == new.repository,
+            S.pull_number == new.pull_number,
+            S.assignment == new.assignment,
+            S.regrade.is_(False),
+            S.submitted_at > submitted,
+            S.id != created,
         )
-        .order_by(SubmissionRow.submitted_at.desc(), SubmissionRow.id)
+        .order_by(S.submitted_at.desc(), S.id)
         .limit(1)
     )
 
 
 def _supersede(
-    session: Session, new: NewSubmission, submitted: datetime, newer: str
+    connection: Connection, new: NewSubmission, submitted: datetime, newer: str
 ) -> tuple[str, ...]:
     """Supersede the pull request's active pushes and regrades submitted before it.
 
@@ -261,23 +266,23 @@ def _supersede(
     nothing until its batch is applied."""
     if new.pull_number is None or new.held:
         return ()
-    older = session.scalars(
-        select(SubmissionRow.id)
+    older = connection.scalars(
+        select(S.id)
         .where(
-            SubmissionRow.repository == new.repository,
-            SubmissionRow.pull_number == new.pull_number,
-            SubmissionRow.assignment == new.assignment,
-            SubmissionRow.status.in_((*ACTIVE, "deferred")),
-            SubmissionRow.held.is_(False),
-            or_(SubmissionRow.submitted_at <= submitted, SubmissionRow.regrade.is_(True)),
-            SubmissionRow.id != newer,
+            S.repository == new.repository,
+            S.pull_number == new.pull_number,
+            S.assignment == new.assignment,
+            S.status.in_((*ACTIVE, "deferred")),
+            S.held.is_(False),
+            or_(S.submitted_at <= submitted, S.regrade.is_(True)),
+            S.id != newer,
         )
-        .order_by(SubmissionRow.created_at, SubmissionRow.id)
+        .order_by(S.created_at, S.id)
     ).all()
     if older:
-        session.execute(
-            update(SubmissionRow)
-            .where(SubmissionRow.id.in_(older), SubmissionRow.status.in_((*ACTIVE, "deferred")))
+        connection.execute(
+            update(SUBMISSIONS)
+            .where(S.id.in_(older), S.status.in_((*ACTIVE, "deferred")))
             .values(status="superseded", superseded_by=newer, reason="a newer push superseded it")
         )
     return tuple(older)
