@@ -85,7 +85,11 @@ def timed_criterion(folder: Path, loaded: LoadedRubric, sandbox: Sandbox, mode: 
             result = benchmark.run_benchmark(criterion, ctx)
         seconds = time.perf_counter() - started
         raw = workspace.read_bytes(f"out/bench-{criterion.id}.json", 2**22)
-    return seconds, result, json.loads(raw) if raw else {}
+    report = json.loads(raw) if raw else {}
+    report["criterion"] = criterion.model_dump(
+        include={"sizes", "repeat", "max_ratio", "max_memory", "growth"}
+    )
+    return seconds, result, report
 
 
 def outcome(result: CriterionResult) -> str:
@@ -113,6 +117,7 @@ def recorded(rows: dict[tuple[str, str], list[Measured]]) -> dict[str, Any]:
     """The full measurements' calls and peaks, per folder (for the adaptive scheme's tests)."""
     return {
         f"{label} #{number}": {
+            "criterion": report["criterion"],
             "calls": report["calls"],
             "reference_peak": report.get("reference_peak", 0),
             "student_peak": report.get("student_peak", 0),

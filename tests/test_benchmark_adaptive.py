@@ -9,6 +9,8 @@ the score of the report built from all of them.
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,8 @@ from test_benchmark import LINEAR, QUADRATIC, SPEED, criterion, make_rubric, sub
 from grader.checks.bench_score import GROWTH_LIMIT, REFERENCE_MARGIN, score_benchmark
 from grader.checks.benchmark import BenchmarkCriterion
 from grader.checks.rubric import load_rubric
+from grader.harness.bench_calls import on_limit
+from grader.harness.bench_runner import run
 from grader.harness.bench_verdict import Goals, settled, slope
 from grader.sandbox.protocol import Sandbox
 
@@ -174,3 +178,60 @@ def test_a_call_that_never_returns_is_stopped_at_a_multiple_of_the_reference(
     assert (result.score, result.verdict) == (0, "timeout")
     assert "stopped at size 40,000" in result.summary
     assert "x20 the reference's time" in result.summary
+
+
+# --- the runner in this process (small, fast functions) -----------------------
+
+
+@pytest.fixture
+def limits_handled() -> Iterator[None]:
+    """The runner's signal handlers, as its ``main`` installs them."""
+    before = {number: signal.getsignal(number) for number in (signal.SIGALRM, signal.SIGPROF)}
+    for number in before:
+        signal.signal(number, on_limit)
+    yield
+    for number, handler in before.items():
+        signal.signal(number, handler)
+
+
+def runner_spec_for(tmp_path: Path, student: str, **extra: object) -> dict[str, Any]:
+    """A spec over a linear reference and ``student`` as ``calc.py``, sizes 2,000 to 8,000."""
+    for side, source in (("reference", LINEAR), ("student", student)):
+        (tmp_path / side).mkdir(exist_ok=True)
+        (tmp_path / side / "calc.py").write_text(source)
+    (tmp_path / "bench.py").write_text("def make_input(size):\n    return (range(size),)\n")
+    return {
+        "call": "calc:total",
+        "inputs": "bench.py:make_input",
+        "sizes": [2000, 4000, 8000],
+        "repeat": 5,
+        "memory": False,
+        "call_timeout": 30,
+        "skip_factor": 20,
+        "budget": 60,
+        "adaptive": True,
+        "max_ratio": 3.0,
+        "growth_limit": 1.4,
+        "stop_ratio": 20,
+        "student_root": str(tmp_path / "student"),
+        "reference_root": str(tmp_path / "reference"),
+        "rubric_root": str(tmp_path),
+    } | extra
+
+
+@pytest.mark.usefixtures("limits_handled")
+def test_a_call_that_never_returns_is_stopped_long_before_call_timeout(tmp_path: Path) -> None:
+    hangs = "def total(values):\n    while True:\n        pass\n"
+    report = run(runner_spec_for(tmp_path, hangs))
+    assert report["failure"]["kind"] == "stopped"
+    assert "stopped at size 2,000" in report["failure"]["message"]
+    assert report["seconds"] < 30  # the call_timeout: it never came to that
+    assert score_benchmark(criterion(), report).score == 0
+
+
+@pytest.mark.usefixtures("limits_handled")
+def test_without_goals_every_round_is_measured(tmp_path: Path) -> None:
+    full = run(runner_spec_for(tmp_path, LINEAR, adaptive=False, repeat=2))
+    assert full["rounds"] == 2
+    assert [len(calls) for calls in full["calls"]["student"]] == [2, 2, 2]
+    assert full["failure"] is None

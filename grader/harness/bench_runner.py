@@ -249,8 +249,8 @@ def _student_failures(size: int, limits: Limits, stop_ratio: float | None) -> It
         if over.cpu and stop_ratio is not None:
             raise Failure(
                 "stopped",
-                f"one call was stopped at size {size:,} after {limits.cpu:.2f} s of CPU: over "
-                f"x{stop_ratio:g} the reference's time there",
+                f"one call was stopped at size {size:,} after {limits.cpu:.2f} s of CPU, more "
+                f"than x{stop_ratio:g} the reference's time there",
                 size,
             ) from None
         raise Failure(
