@@ -364,16 +364,15 @@ def test_the_reaper_spares_a_live_pool_and_takes_a_killed_workers(
     held = _filled(pooled, client)
     reap(client)
     assert held <= _ours(client)
-    worker = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-c", KILLED_WORKER], cwd=ROOT, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert worker.stdout is not None
-        owner = worker.stdout.readline().strip()
-        assert owner.endswith(f":{worker.pid}")
-    finally:
-        worker.kill()
-        worker.wait()
+    ) as worker:
+        try:
+            assert worker.stdout is not None
+            owner = worker.stdout.readline().strip()
+            assert owner.endswith(f":{worker.pid}")
+        finally:
+            worker.kill()
     theirs: dict[str, str | list[str] | bool] = {"label": [POOL_LABEL, f"{OWNER_LABEL}={owner}"]}
     assert client.containers.list(all=True, filters=theirs)
     reap(client)
