@@ -67,6 +67,7 @@ setup = function(thread)
   started = started + 1
 end
 init = function(args)
+  run = math.floor(os.time() % 1e6)  -- every thread's ids its own, and new in each run
   if "{bodies}" == "" then return end
   local i = 0
   for line in io.lines("{bodies}") do
@@ -80,7 +81,7 @@ init = function(args)
 end
 request = function()
   n = n + 1
-  wrk.headers["X-GitHub-Delivery"] = string.format("%s-%d-%d", "{tag}", math.random(1, 1e9), n)
+  wrk.headers["X-GitHub-Delivery"] = string.format("%s-%d-%d-%d", "{tag}", me, run, n)
   if #bodies == 0 then
     return wrk.format(nil, "/webhooks/github")
   end

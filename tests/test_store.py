@@ -507,18 +507,12 @@ def test_a_delivery_its_pushes_and_its_outcome_are_recorded_at_once(store: Store
 def test_a_redelivered_delivery_is_answered_from_its_record_and_stores_nothing(
     store: Store,
 ) -> None:
-    """A duplicate delivery id gets the earlier record; ``settle`` is not asked again."""
+    """A duplicate delivery id gets the earlier record, and its pushes are not stored."""
     store.record_delivery("r3", "ping", None, [], lambda _: Settled("pong", "pong (hook 1)", []))
-    calls: list[list[Stored]] = []
-
-    def settle(stored: list[Stored]) -> Settled:
-        calls.append(stored)
-        return _settle(stored)
-
-    earlier = store.record_delivery("r3", "pull_request", "opened", [new("2" * 40)], settle)
+    earlier = store.record_delivery("r3", "pull_request", "opened", [new("2" * 40)], _settle)
     assert not isinstance(earlier, Settled) and earlier is not None
     assert (earlier.event, earlier.outcome, earlier.detail) == ("ping", "pong", "pong (hook 1)")
-    assert calls == [] and store.counts() == {}
+    assert store.counts() == {}
 
 
 def test_a_recorded_delivery_that_failed_or_was_abandoned_is_taken_over(
@@ -538,6 +532,27 @@ def test_a_recorded_delivery_that_failed_or_was_abandoned_is_taken_over(
     )
     done = store.begin_delivery("r5", "ping", None)
     assert done is not None and (done.outcome, done.detail) == ("duplicate", "0 new")
+
+
+def test_of_many_callers_recording_one_delivery_exactly_one_stores_it(store: Store) -> None:
+    """A redelivery racing the first gets its record (or waits on the push's key), once."""
+    callers = 8
+    start = threading.Barrier(callers)
+    answers: list[object] = []
+
+    def record() -> None:
+        start.wait()
+        answers.append(
+            store.record_delivery("race", "pull_request", "opened", [new("7" * 40)], _settle)
+        )
+
+    threads = [threading.Thread(target=record) for _ in range(callers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len([a for a in answers if isinstance(a, Settled)]) == 1
+    assert len(answers) == callers and store.counts() == {"queued": 1}
 
 
 def test_a_settle_that_raises_leaves_no_delivery_and_no_push(store: Store) -> None:

@@ -4,7 +4,7 @@ submission's life cycle).
 
 The webhook's hot path is ``record_delivery``: the delivery, its submissions and its
 outcome in one short transaction of Core statements on a connection (no ORM session or
-objects). The two unique keys that race (the
+objects); a delivery that stores nothing (a ping) is a single autocommitted statement. The two unique keys that race (the
 delivery id, a push's de-duplication key) are ``INSERT ... ON CONFLICT DO NOTHING``
 (PostgreSQL and SQLite alike), so a duplicate neither aborts the transaction nor costs a
 second one.
@@ -83,22 +83,24 @@ class DeliveryWrites:
         submissions: Sequence[NewSubmission],
         settle: Callable[[list[Stored]], SettledT],
     ) -> Delivery | SettledT:
-        """One transaction: a delivery without submissions is one statement (its outcome
-        known up front), one with submissions a claim, the pushes, and the outcome."""
-        with self.engine.begin() as connection:
-            if not submissions:
-                settled = settle([])
-                outcome = _outcome_values(settled)
-                earlier = _claim(self, connection, delivery_id, event, action, outcome)
-                return settled if earlier is None else earlier
-            earlier = _claim(self, connection, delivery_id, event, action, {})
-            if earlier is not None:
-                return earlier
+        """A delivery without submissions is one statement (its outcome known up front,
+        atomic on its own: no transaction to open and commit); one with submissions is one
+        transaction: the pushes, then the delivery with its outcome, rolled back when the
+        delivery turns out to be a duplicate (its redelivery waits on the pushes' keys)."""
+        if not submissions:
+            settled = settle([])
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as auto:
+                earlier = _claim(self, auto, delivery_id, event, action, _outcome_values(settled))
+            return settled if earlier is None else earlier
+        with self.engine.connect() as connection:
             stored = [store_submission(self, connection, new) for new in submissions]
             settled = settle(stored)
-            connection.execute(
-                _finish(delivery_id, settled.outcome, settled.message, settled.submission_ids)
-            )
+            outcome = _outcome_values(settled)
+            earlier = _claim(self, connection, delivery_id, event, action, outcome)
+            if earlier is not None:
+                connection.rollback()
+                return earlier
+            connection.commit()
             return settled
 
     def record_installation(
