@@ -149,14 +149,16 @@ def main() -> int:
 
 def print_table(rows: dict[tuple[str, str], list[Measured]]) -> list[str]:
     """A line per folder and mode; the folders that got more than one score."""
-    print(f"{'folder':<36} {'mode':<9} {'median s':>9} {'max s':>7}  outcomes")
+    print(f"{'folder':<36} {'mode':<9} {'median s':>9} {'max s':>7} {'runner s':>9}  outcomes")
     verdicts: dict[str, set[float]] = {}
     for (label, mode), runs in rows.items():
         times = [seconds for seconds, _, _ in runs]
+        inside = statistics.median(report.get("seconds", 0.0) for _, _, report in runs)
         cells = sorted({outcome(result) for _, result, _ in runs})
         verdicts.setdefault(label, set()).update(result.score for _, result, _ in runs)
         print(
-            f"{label:<36} {mode:<9} {statistics.median(times):>9.2f} {max(times):>7.2f}  "
+            f"{label:<36} {mode:<9} {statistics.median(times):>9.2f} {max(times):>7.2f} "
+            f"{inside:>9.2f}  "
             + ", ".join(cells)
         )
     return [label for label, scores in verdicts.items() if len(scores) > 1]
