@@ -42,6 +42,7 @@ def worker(url: str, prefix: str, grading: str, concurrency: str) -> None:
     jobs.grade = record  # type: ignore[assignment]
     tasks.task_services = lambda: None  # type: ignore[assignment,return-value]
     tasks.signals.worker_ready.disconnect(tasks._start_sweeper)
+    tasks.signals.worker_process_init.disconnect(tasks._warm_pool)
     tasks.configure(ServiceSettings(redis_url=url, redis_prefix=prefix)).worker_main(
         [
             "worker",

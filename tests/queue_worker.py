@@ -30,6 +30,7 @@ def main(url: str, prefix: str, queues: str) -> None:
     jobs.grade = record  # type: ignore[assignment]
     tasks.task_services = lambda: None  # type: ignore[assignment,return-value]
     tasks.signals.worker_ready.disconnect(tasks._start_sweeper)
+    tasks.signals.worker_process_init.disconnect(tasks._warm_pool)
     settings = ServiceSettings(redis_url=url, redis_prefix=prefix)
     tasks.configure(settings).worker_main(
         [

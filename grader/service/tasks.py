@@ -137,13 +137,14 @@ def services() -> jobs.Services:
 
 
 def _docker(settings: ServiceSettings) -> Callable[[], Sandbox]:
-    """A factory that connects to the engine once, when the first job needs it."""
+    """A factory that connects to the engine once, when the first job needs it; a worker's
+    sandbox keeps ``GRADER_POOL_SIZE`` containers started ahead (``sandbox.docker.pool``)."""
 
     @functools.cache
     def sandbox() -> Sandbox:
         from grader.sandbox.docker import from_settings  # the docker SDK, only in workers
 
-        return from_settings(settings)
+        return from_settings(settings, pooled=True)
 
     return sandbox
 
@@ -287,6 +288,35 @@ def enqueue_grade(
         soft_time_limit=run_timeout + SOFT_MARGIN,
         time_limit=run_timeout + HARD_MARGIN,
     )
+
+
+@signals.worker_process_init.connect
+def _warm_pool(**_: Any) -> None:
+    """A pool process has its containers started for every configured rubric's limits, in a
+    thread: the hook must return at once, and a failure only means a cold first grading."""
+
+    def warm() -> None:
+        try:
+            bundle = services()
+            sandbox = bundle.sandbox()
+            for limits in {route.loaded.rubric.limits for route in bundle.courses.routes}:
+                getattr(sandbox, "warm", lambda _limits: None)(limits)
+        except Exception:  # the engine or the store is down: the first job starts one itself
+            jobs.log.warning("the sandbox pool could not be warmed", exc_info=True)
+
+    threading.Thread(target=warm, name="warm-pool", daemon=True).start()
+
+
+@signals.worker_process_shutdown.connect
+def _close_pool(**_: Any) -> None:
+    """Destroy the pool's containers when a pool process ends (its ``os._exit`` skips
+    ``atexit``); without this the reaper takes them later."""
+    bundle = _services
+    if bundle is None:
+        return
+    factory: Any = bundle.sandbox
+    if getattr(factory, "cache_info", None) and factory.cache_info().currsize:
+        getattr(factory(), "close", lambda: None)()
 
 
 @signals.worker_ready.connect
