@@ -158,8 +158,7 @@ def print_table(rows: dict[tuple[str, str], list[Measured]]) -> list[str]:
         verdicts.setdefault(label, set()).update(result.score for _, result, _ in runs)
         print(
             f"{label:<36} {mode:<9} {statistics.median(times):>9.2f} {max(times):>7.2f} "
-            f"{inside:>9.2f}  "
-            + ", ".join(cells)
+            f"{inside:>9.2f}  " + ", ".join(cells)
         )
     return [label for label, scores in verdicts.items() if len(scores) > 1]
 
