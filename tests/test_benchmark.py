@@ -225,6 +225,8 @@ SPEED = """
   growth: linear
   call_timeout: 5
 """
+PATIENT = SPEED.replace("call_timeout: 5", "call_timeout: 5\n  stop_ratio: 1000")
+"""``SPEED`` measured to the end, however slow the student's calls (for what the ratio shows)."""
 
 
 def submission(tmp_path: Path, source: str, name: str = "calc.py") -> Path:
@@ -246,10 +248,16 @@ def test_the_reference_itself_earns_every_point(tmp_path: Path, sandbox: Sandbox
 
 @pytest.mark.slow
 def test_a_quadratic_function_loses_growth_and_time(tmp_path: Path, sandbox: Sandbox) -> None:
-    rubric = load_rubric(make_rubric(tmp_path, SPEED) / "rubric.yaml")
+    """Measured to the end (a large ``stop_ratio``), it keeps the memory share; by default it is
+    stopped once a call is over 20 times the reference's, and scores 0."""
+    rubric = load_rubric(make_rubric(tmp_path / "patient", PATIENT) / "rubric.yaml")
     result = grade(submission(tmp_path, QUADRATIC), rubric, sandbox).criteria[0]
     assert result.score == 3, result.summary  # memory is all it keeps
     assert "over: time" in result.summary and "(quadratic)" in result.summary
+    rubric = load_rubric(make_rubric(tmp_path, SPEED) / "rubric.yaml")
+    stopped = grade(submission(tmp_path, QUADRATIC), rubric, sandbox).criteria[0]
+    assert (stopped.score, stopped.verdict) == (0, "timeout"), stopped.summary
+    assert "more than x20 the reference's time" in stopped.summary
 
 
 @pytest.mark.slow
@@ -323,7 +331,7 @@ def test_the_student_cannot_stop_the_clock(tmp_path: Path, sandbox: Sandbox) -> 
         values = list(values)
         return sum(len(str(v)) for v in values for _ in range(30)) // 30
     """
-    rubric = load_rubric(make_rubric(tmp_path, SPEED) / "rubric.yaml")
+    rubric = load_rubric(make_rubric(tmp_path, PATIENT) / "rubric.yaml")
     result = grade(submission(tmp_path, cheat), rubric, sandbox).criteria[0]
     assert result.metrics["student_seconds"] > 0
     assert "over: time" in result.summary
@@ -344,7 +352,7 @@ def test_a_generator_with_a_round_parameter_keeps_a_cache_from_faking_speed(
     per_round = "def make_input(size, round_):\n    return (tuple(range(round_, size + round_)),)\n"
     results = []
     for number, bench in enumerate((same_input, per_round)):
-        rubric = load_rubric(make_rubric(tmp_path / str(number), SPEED, bench) / "rubric.yaml")
+        rubric = load_rubric(make_rubric(tmp_path / str(number), PATIENT, bench) / "rubric.yaml")
         results.append(
             grade(submission(tmp_path / str(number), cached), rubric, sandbox).criteria[0]
         )
@@ -366,7 +374,7 @@ def test_work_handed_to_a_thread_is_counted(tmp_path: Path, sandbox: Sandbox) ->
         worker.join()
         return out[0]
     """
-    rubric = load_rubric(make_rubric(tmp_path, SPEED) / "rubric.yaml")
+    rubric = load_rubric(make_rubric(tmp_path, PATIENT) / "rubric.yaml")
     result = grade(submission(tmp_path, offload), rubric, sandbox).criteria[0]
     assert result.metrics["ratio"] > 10, result.details
     assert "over: time" in result.summary
@@ -377,6 +385,6 @@ def test_work_handed_to_a_thread_is_counted(tmp_path: Path, sandbox: Sandbox) ->
 def test_the_benchmark_runs_in_the_docker_sandbox(tmp_path: Path, docker_grading: Sandbox) -> None:
     rubric = load_rubric(make_rubric(tmp_path, SPEED) / "rubric.yaml")
     scores = by_id(grade(submission(tmp_path, QUADRATIC), rubric, docker_grading))
-    assert scores == {"speed": 3}
+    assert scores == {"speed": 0}  # stopped far over the reference's time
     reference = grade(rubric.folder / "reference", rubric, docker_grading).criteria[0]
     assert reference.score == 9, reference.summary

@@ -70,8 +70,9 @@ WALL_SLACK = 4.0
 time, not the CPU time), for a call that waits rather than computes."""
 WALL_FLOOR = 2.0
 """Wall seconds a call may always take."""
-MEMORY_SLOWDOWN = 10.0
-"""How much slower a call may be under ``tracemalloc`` than its timed best."""
+MEMORY_SLOWDOWN = 30.0
+"""How much slower a call may be under ``tracemalloc`` than its timed best (every allocation is
+traced: a loop over large ints allocates at each step). The step's budget bounds it too."""
 
 
 class Runner:
@@ -235,7 +236,7 @@ class Runner:
         timed = min(self.times["student"][-1], default=self.call_timeout)
         # tracemalloc slows every allocation down; the call already returned once when timed
         cpu = max(WALL_FLOOR, MEMORY_SLOWDOWN * timed)
-        limits = Limits(wall=min(4 * self.call_timeout, WALL_SLACK * cpu), cpu=cpu)
+        limits = Limits(wall=WALL_SLACK * cpu, cpu=cpu)
         with _student_failures(size, limits, None):
             student = bench_calls.peak_memory(self.student, self.arguments(size), limits)
         return reference, student
