@@ -39,8 +39,8 @@ def _log(size: int, round_: int) -> tuple[str, ...]:
             ts, user, _ = earlier.split()
             lines.append(f"{ts} {user} {rng.choice(ACTIONS)}\n")
         else:
-            ts = EPOCH + rng.randrange(DAY)
-            lines.append(f"{ts} {rng.choice(users)} {rng.choice(ACTIONS)}\n")
+            stamp = EPOCH + rng.randrange(DAY)
+            lines.append(f"{stamp} {rng.choice(users)} {rng.choice(ACTIONS)}\n")
     for index in range(0, size, max(1, size // 8)):
         lines[index] = "\n"
     rng.shuffle(lines)
