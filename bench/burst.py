@@ -46,7 +46,8 @@ def burst(svc: Service, pulls: int, timeout: float) -> dict[str, object]:
     payloads = []
     shas = {}
     for number in range(1, pulls + 1):
-        payload, sha = open_pull(svc, number, WEEK01 / FOLDERS[(number - 1) % len(FOLDERS)])
+        folder = WEEK01 / FOLDERS[(number - 1) % len(FOLDERS)]
+        payload, sha = open_pull(svc, number, folder, base=None)  # every file on the diff
         payloads.append((number, payload))
         shas[number] = sha
     posted: dict[int, float] = {}
