@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import requests
 from canvasapi.course import Course as ApiCourse
@@ -55,28 +55,13 @@ from grader.service.classroom.canvas import (
 )
 from grader.service.classroom.exports import number
 from grader.service.courses import CanvasLink
+from grader.service.store.course import CourseStore
 
 RETRIED = frozenset({429, 500, 502, 503, 504})
 MAX_BACKOFF = 60.0
 """The longest wait before a retry, in seconds, whatever Retry-After says."""
 AUDIT_NAMES = 40
 """The most students an audit entry names; the rest are counted."""
-
-
-class AuditTrail(Protocol):
-    """Where each push is written (``canvas.push``, one entry per assignment)."""
-
-    def note(
-        self,
-        course: str,
-        actor: str,
-        action: str,
-        target: str,
-        *,
-        before: str | None = None,
-        after: str | None = None,
-        reason: str | None = None,
-    ) -> None: ...
 
 
 @dataclass
@@ -240,7 +225,7 @@ class PushResult:
     error: CanvasRejected | CanvasUnavailable | None = None
 
 
-def push_plan(client: CanvasClient, plan: Plan, trail: AuditTrail, actor: str) -> PushResult:
+def push_plan(client: CanvasClient, plan: Plan, trail: CourseStore, actor: str) -> PushResult:
     """Send the plan's changes, assignment by assignment, until Canvas fails (the result's
     ``error``); each assignment's sent grades are one ``canvas.push`` audit entry, written
     even when a later send of that assignment failed."""
@@ -263,7 +248,7 @@ def push_plan(client: CanvasClient, plan: Plan, trail: AuditTrail, actor: str) -
 
 
 def _audit(
-    trail: AuditTrail,
+    trail: CourseStore,
     course: str,
     actor: str,
     assignment: str,
