@@ -52,16 +52,12 @@ def announce(services: Services, submission_id: str) -> bool:
     if sub is None or sub.status not in ACTIVE:
         return sub is not None
     logs.bind(submission_id=submission_id, repository=sub.repository)
-    if _is_regrade(sub):
+    if sub.edits_original:
         return True
     if _ignored_by_paths(services, sub) or _deferred(services, sub):
         return False
     ensure_check_run(services, sub, status="queued")
     return True
-
-
-def _is_regrade(sub: Submission) -> bool:
-    return sub.held or sub.replaces is not None
 
 
 def _deferred(services: Services, sub: Submission) -> bool:
@@ -142,7 +138,7 @@ def _grade_active(services: Services, sub: Submission) -> None:
     log.info("grading", attempt=sub.attempts + 1, assignment=sub.assignment)
     with _lease(services, sub.id) as lost:
         # A check run exists only once announce found a path of the assignment's changed.
-        if not _is_regrade(sub):
+        if not sub.edits_original:
             if sub.check_run_id is None and _ignored_by_paths(services, sub):
                 return
             ensure_check_run(services, sub, status="in_progress")

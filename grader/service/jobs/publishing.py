@@ -35,7 +35,7 @@ from grader.service.store import Submission
 def ensure_check_run(services: Services, sub: Submission, *, status: str) -> int | None:
     """The submission's check run, created once (its id is stored before anything else);
     None for a preview or a regrade, which never get one (a regrade edits its root's)."""
-    if sub.held or sub.replaces is not None:
+    if sub.edits_original:
         return None
     if sub.check_run_id is not None:
         if status == "in_progress":

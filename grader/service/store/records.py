@@ -156,6 +156,12 @@ class Submission:
     back, and its feedback on GitHub (that of the first submission of the chain) is edited
     instead of new posts."""
 
+    @property
+    def edits_original(self) -> bool:
+        """A preview or a regrade: it never has a check run of its own, and what it publishes
+        edits its original's posts."""
+        return self.held or self.replaces is not None
+
 
 @dataclass(frozen=True)
 class Attempt:
