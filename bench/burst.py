@@ -27,13 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from e2e_support import REPO, WEEK01, Service, open_pull, running_service  # noqa: E402
+from service_latency import percentile  # noqa: E402  (beside this script)
 
 FOLDERS = ["reference", "starter", "samples/good", "samples/partial", "samples/sloppy"]
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def reports(svc: Service, number: int) -> int:
