@@ -38,6 +38,11 @@ def reports(svc: Service, number: int) -> int:
     return len(svc.gh.reviews(REPO, number)) + len(comments)
 
 
+def _content(path: str) -> bool:
+    """Whether a write creates or edits content GitHub's content-creation limits count."""
+    return any(part in path for part in ("/check-runs", "/statuses/", "/reviews", "/comments"))
+
+
 def burst(svc: Service, pulls: int, timeout: float) -> dict[str, object]:
     payloads = []
     shas = {}
@@ -60,14 +65,20 @@ def burst(svc: Service, pulls: int, timeout: float) -> dict[str, object]:
     for thread in threads:
         thread.join()
     done: dict[int, float] = {}
+    graded: dict[int, float] = {}
     while len(done) < pulls and time.perf_counter() - start < timeout:
+        completed = {r["head_sha"] for r in svc.gh.check_runs(REPO) if r["status"] == "completed"}
         for number in range(1, pulls + 1):
+            if number not in graded and shas[number] in completed:
+                graded[number] = time.perf_counter()
             if number not in done and reports(svc, number):
                 done[number] = time.perf_counter()
+                graded.setdefault(number, done[number])
         time.sleep(0.2)
     drained = max(done.values(), default=start) - start
     waits = [done[n] - posted[n] for n in done]
     runs = svc.gh.check_runs(REPO)
+    writes = len([r for r in svc.gh.requests if r.method in ("POST", "PATCH") and _content(r.path)])
     duplicated = [
         n
         for n in range(1, pulls + 1)
@@ -76,6 +87,9 @@ def burst(svc: Service, pulls: int, timeout: float) -> dict[str, object]:
     return {
         "accepted": sum(code == 202 for code in answers.values()),
         "drained": drained,
+        "graded_in": max(graded.values(), default=start) - start,
+        "graded_waits": [graded[n] - posted[n] for n in graded],
+        "writes": writes,
         "per_minute": len(done) / drained * 60 if drained else 0.0,
         "waits": waits,
         "lost": pulls - len(done),
@@ -89,18 +103,43 @@ def main() -> None:
     parser.add_argument("--pulls", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument(
+        "--writes-per-minute",
+        type=int,
+        default=80,
+        help="the service's GitHub content-creation limit (GitHub's: 80; GHES: none by default)",
+    )
+    parser.add_argument("--writes-per-hour", type=int, default=500)
     args = parser.parse_args()
+    limits = {
+        "GRADER_WRITES_PER_MINUTE": str(args.writes_per_minute),
+        "GRADER_WRITES_PER_HOUR": str(args.writes_per_hour),
+    }
     with (
         tempfile.TemporaryDirectory() as home,
-        running_service(Path(home), concurrency=args.concurrency) as svc,
+        running_service(Path(home), concurrency=args.concurrency, settings=limits) as svc,
     ):
         found = burst(svc, args.pulls, args.timeout)
     waits = found["waits"]
     assert isinstance(waits, list)
-    print(f"{args.pulls} pull requests at once, one worker, concurrency {args.concurrency}")
+    graded = found["graded_waits"]
+    assert isinstance(graded, list)
+    print(
+        f"{args.pulls} pull requests at once, one worker, concurrency {args.concurrency}, "
+        f"GitHub writes limited to {args.writes_per_minute}/min and {args.writes_per_hour}/h"
+    )
     print(f"accepted (202)        {found['accepted']}")
-    print(f"drained in            {found['drained']:.1f} s")
+    print(f"graded in             {found['graded_in']:.1f} s (the last check run completed)")
+    if graded:
+        print(
+            f"wait (posted->graded) p50 {percentile(graded, 0.5):.1f} s  "
+            f"p95 {percentile(graded, 0.95):.1f} s  max {max(graded):.1f} s"
+        )
+    print(f"drained in            {found['drained']:.1f} s (the last report posted)")
     print(f"submissions a minute  {found['per_minute']:.1f}")
+    print(
+        f"GitHub content writes {found['writes']} ({found['writes'] / args.pulls:.1f} a submission)"
+    )
     if waits:
         print(
             f"wait (posted->report) p50 {percentile(waits, 0.5):.1f} s  "

@@ -106,6 +106,11 @@ class ServiceSettings(Settings):
     """The course configuration: which repositories and paths map to which rubric."""
     check_name: str = "grader"
     """The check run's and commit status's name on GitHub."""
+    commit_statuses: Literal["always", "spare", "never"] = "spare"
+    """When a commit status repeats the check run's result: ``spare`` while GitHub's write
+    budget has room (a deadline leaves it out, so results go out first; branch protection
+    should then require the check run), ``always`` (a protection rule requires the status)
+    or ``never``."""
     public_url: str | None = None
     """The service's public address (`https://grader.example.edu`): links from GitHub to the
     console's submission pages, GitHub's sign-in callback, and `Secure` cookies when https."""

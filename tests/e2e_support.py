@@ -214,8 +214,11 @@ def _courses(home: Path) -> Path:
 
 
 @contextmanager
-def running_service(home: Path, *, concurrency: int = 1, lease: float = 4) -> Iterator[Service]:
-    """The API, a worker, a private Redis, a fresh PostgreSQL database and a fake GitHub."""
+def running_service(
+    home: Path, *, concurrency: int = 1, lease: float = 4, settings: dict[str, str] | None = None
+) -> Iterator[Service]:
+    """The API, a worker, a private Redis, a fresh PostgreSQL database and a fake GitHub;
+    ``settings``: more environment (``GRADER_...``) for both processes."""
     courses = _courses(home)
     redis = RedisServer()
     redis.start()
@@ -238,6 +241,7 @@ def running_service(home: Path, *, concurrency: int = 1, lease: float = 4) -> It
             "GRADER_SWEEP_INTERVAL": "2",
             "GRADER_WORKERS": "2",
             "GRADER_ADMINS": ADMIN,
+            **(settings or {}),
         }
         logs = home / "logs"
         logs.mkdir(exist_ok=True)

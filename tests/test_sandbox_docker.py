@@ -45,6 +45,7 @@ from grader.sandbox.docker.image import (
 )
 from grader.sandbox.local import LocalSandbox
 from grader.sandbox.protocol import Command
+from grader.sandbox.staging import put_files
 from grader.settings import Settings
 
 CAPS = SandboxCaps(memory=2 * 1024**3, cpus=2, pids=512, timeout=600, run_timeout=900, disk=1024**3)
@@ -262,6 +263,37 @@ def test_workspace_files_and_the_mypy_cache(workspace: DockerWorkspace, tmp_path
         )
     )
     assert int(count.stdout) > 10 * 1024**2, count.stderr
+
+
+@pytest.mark.docker
+def test_put_files_is_one_copy_into_the_container(
+    workspace: DockerWorkspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A benchmark's reference, inputs, runner and spec go in one round trip; links stay out."""
+    (tmp_path / "ref").mkdir()
+    (tmp_path / "ref" / "solution.py").write_text("ANSWER = 1\n")
+    (tmp_path / "ref" / "escape").symlink_to("/etc/hostname")
+    (tmp_path / "bench.py").write_text("N = 1\n")
+    copies: list[object] = []
+    real = workspace._api.put_archive
+    monkeypatch.setattr(
+        workspace._api, "put_archive", lambda *a, **k: copies.append(a) or real(*a, **k)
+    )
+    put_files(
+        workspace,
+        [
+            ("grader/b/reference", tmp_path / "ref"),
+            ("grader/b/rubric/bench.py", tmp_path / "bench.py"),
+            ("grader/b/spec.json", "{}"),
+        ],
+    )
+    assert len(copies) == 1
+    listing = "import os, json; print(json.dumps({d: sorted(f) for d, _, f in os.walk('/work/grader/b')}))"
+    assert _student(workspace, listing) == {
+        "/work/grader/b": ["spec.json"],
+        "/work/grader/b/reference": ["solution.py"],
+        "/work/grader/b/rubric": ["bench.py"],
+    }
 
 
 @pytest.mark.docker

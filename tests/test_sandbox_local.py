@@ -9,6 +9,7 @@ import pytest
 from grader.rubric.model import Limits
 from grader.sandbox.local import LocalSandbox
 from grader.sandbox.protocol import OUTPUT_LIMIT, Command
+from grader.sandbox.staging import put_files
 
 LIMITS = Limits(timeout=5, memory=256 * 1024 * 1024)
 
@@ -115,3 +116,27 @@ def test_paths_outside_the_workspace_are_refused(submission: Path) -> None:
 
     with LocalSandbox().open(submission, LIMITS) as workspace, pytest.raises(SandboxError):
         workspace.write_text("../escape.txt", "x")
+
+
+def test_put_files_writes_text_files_and_folders_in_one_go(
+    submission: Path, tmp_path: Path
+) -> None:
+    """``put_files``: every entry lands where named."""
+    source = tmp_path / "ref"
+    source.mkdir()
+    (source / "solution.py").write_text("ANSWER = 1\n", encoding="utf-8")
+    single = tmp_path / "bench.py"
+    single.write_text("def make_input(n): return n\n", encoding="utf-8")
+    with LocalSandbox().open(submission, LIMITS) as workspace:
+        put_files(
+            workspace,
+            [
+                ("grader/b/reference", source),
+                ("grader/b/rubric/bench.py", single),
+                ("grader/b/spec.json", '{"sizes": [1]}'),
+                ("out/note.txt", "hi"),
+            ],
+        )
+        read = "import os; print(sorted(os.listdir('../grader/b/reference')), open('../grader/b/spec.json').read(), open('../grader/b/rubric/bench.py').read().split('(')[0], open('../out/note.txt').read())"
+        run = workspace.run(python(read))
+    assert run.stdout.split() == ["['solution.py']", '{"sizes":', "[1]}", "def", "make_input", "hi"]

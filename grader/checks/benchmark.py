@@ -42,6 +42,7 @@ from grader.errors import ToolOutputError
 from grader.report.model import CriterionResult
 from grader.rubric.model import Bytes, CriterionBase, NamedPath
 from grader.sandbox.protocol import Workspace
+from grader.sandbox.staging import put_files
 
 __all__ = [  # the scoring's, re-exported: the kind's one module to import
     "JUDGED_FAILURES",
@@ -187,8 +188,7 @@ def runner_spec(
 
 def add_runner(workspace: Workspace, folder: str) -> None:
     """Copy the runner and its sibling modules into ``folder`` of the workspace."""
-    for path in RUNNER_FILES:
-        workspace.add_tree(path, f"{folder}/{path.name}")
+    put_files(workspace, ((f"{folder}/{path.name}", path) for path in RUNNER_FILES))
 
 
 def run_benchmark(
@@ -199,13 +199,15 @@ def run_benchmark(
     folder = f"grader/bench-{criterion.id}"
     out = f"out/bench-{criterion.id}.json"
     timeout = float(ctx.limits.timeout)
+    spec = runner_spec(criterion, folder, timeout, adaptive=adaptive)
+    files: list[tuple[str, str | Path]] = [
+        (f"{folder}/reference", ctx.loaded.resolve(criterion.reference)),
+        *((f"{folder}/rubric/{name}", ctx.loaded.resolve(name)) for name in criterion.rubric_files),
+        *((f"{folder}/{path.name}", path) for path in RUNNER_FILES),
+        (f"{folder}/spec.json", json.dumps(spec)),
+    ]
     with ctx.workspace.exclusive():
-        ctx.workspace.add_tree(ctx.loaded.resolve(criterion.reference), f"{folder}/reference")
-        for name in criterion.rubric_files:
-            ctx.workspace.add_tree(ctx.loaded.resolve(name), f"{folder}/rubric/{name}")
-        add_runner(ctx.workspace, folder)
-        spec = runner_spec(criterion, folder, timeout, adaptive=adaptive)
-        ctx.workspace.write_text(f"{folder}/spec.json", json.dumps(spec))
+        put_files(ctx.workspace, files)  # one copy into the sandbox, not six
         try:
             run = ctx.workspace.run(
                 ctx.command(

@@ -33,6 +33,7 @@ from grader.errors import (
 )
 from grader.report.model import CriterionResult, LateInfo, Report, RubricInfo, SubmissionInfo
 from grader.sandbox.protocol import Command, RunOutput, Sandbox, Workspace
+from grader.sandbox.staging import put_files
 from grader.scoring import Points, apply_late_policy
 from grader.submission import SubmissionFiles, inspect, locate
 
@@ -74,8 +75,9 @@ def grade_submission(
     rubric = loaded.rubric
     submission = inspect(locate(path, rubric.submission), rubric.submission)
     with sandbox.open(submission.root, rubric.limits) as workspace:
-        for file in loaded.registry.workspace_files:
-            file.put(workspace)
+        put_files(
+            workspace, ((file.path, file.content) for file in loaded.registry.workspace_files)
+        )
         tools = tool_versions(workspace)
         ctx = CheckContext(
             workspace=ImportWatch(workspace),
@@ -233,8 +235,16 @@ def _not_run(command: Command) -> RunOutput:
     )
 
 
+_VERSIONS: dict[str, dict[str, str]] = {}
+"""The tools' versions by sandbox image digest: an image's tools never change, so a worker asks
+each image once instead of spending a step of every grading on it."""
+
+
 def tool_versions(workspace: Workspace) -> dict[str, str]:
     """The versions of the grading tools inside the sandbox."""
+    image = workspace.describe().get("image_digest")
+    if image and image in _VERSIONS:
+        return dict(_VERSIONS[image])
     run = workspace.run(
         Command(argv=("python", "-c", _VERSIONS_SCRIPT, *TOOLS), timeout=60, cwd="grader")
     )
@@ -244,7 +254,10 @@ def tool_versions(workspace: Workspace) -> dict[str, str]:
         raise PlatformError(
             f"the sandbox's Python cannot report the grading tools' versions: {run.stderr.strip()[-300:]}"
         ) from None
-    return {str(name): str(version) for name, version in versions.items()}
+    found = {str(name): str(version) for name, version in versions.items()}
+    if image:
+        _VERSIONS[image] = found
+    return dict(found)
 
 
 def build_report(

@@ -86,6 +86,10 @@ class GitHubClient:
                 self._clients[key] = (client, auth)
             return self._clients[key]
 
+    def spare(self) -> bool:
+        """Whether a write that can be left out fits the shared limiter's budget now."""
+        return self.limiter.spare()
+
     def token(self, installation_id: int | None) -> str:
         """An access token for downloads outside PyGithub (minted if needed)."""
         _client, auth = self._client(installation_id)

@@ -112,6 +112,8 @@ class MemoryGitHub:
         self._faults: dict[str, list[_Fault]] = {}
         self._ids = itertools.count(1001)
         self._lock = threading.RLock()
+        self.spare_writes = True
+        """What ``spare`` answers: False plays a deadline, GitHub's write budget nearly spent."""
 
     # --- set-up and faults ----------------------------------------------------------------
 
@@ -176,6 +178,10 @@ class MemoryGitHub:
         return self._counts[method]
 
     # --- the Publisher protocol ------------------------------------------------------------
+
+    def spare(self) -> bool:
+        """``spare_writes``."""
+        return self.spare_writes
 
     def token(self, installation_id: int | None) -> str:
         return self._call("token", str(installation_id), lambda: f"fake-token-{installation_id}")

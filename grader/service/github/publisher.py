@@ -25,6 +25,10 @@ class Publisher(Protocol):
     def pull_diff(self, repository: str, installation_id: int | None, number: int) -> str:
         """The pull request's unified diff."""
 
+    def spare(self) -> bool:
+        """Whether a write that can be left out (a check run shown queued) fits GitHub's
+        content-creation budget now; False leaves it out."""
+
     def create_check_run(self, repository: str, installation_id: int | None, **fields: Any) -> int:
         """Create a check run (GitHub's fields: name, head_sha, status...); returns its id."""
 

@@ -6,6 +6,11 @@ installation or token (comments, reviews, check runs, statuses; see
 limiter keeps two sliding windows in Redis sorted sets and takes a slot in both
 atomically, in one Lua script, on Redis's own clock, so workers on hosts with
 skewed clocks agree. A ``Retry-After`` from GitHub pauses every worker at once.
+
+Some writes can be left out (a check run shown queued or in progress before its result, a
+place in line): ``spare`` says whether one fits now, that is whether a quarter of both
+windows is still free. At a deadline those writes stop first, and the results (a check run's
+conclusion, a review) get the rest of GitHub's budget.
 """
 
 from __future__ import annotations
@@ -41,6 +46,19 @@ end
 return 0
 """
 
+_SPARE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local pause = tonumber(redis.call('GET', KEYS[3]) or '0')
+if pause > now then return 0 end
+local windows = {{KEYS[1], 60000, tonumber(ARGV[1])}, {KEYS[2], 3600000, tonumber(ARGV[2])}}
+for _, w in ipairs(windows) do
+  redis.call('ZREMRANGEBYSCORE', w[1], 0, now - w[2])
+  if (w[3] - redis.call('ZCARD', w[1])) * SHARE < w[3] then return 0 end
+end
+return 1
+"""
+
 _PAUSE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -53,8 +71,14 @@ return until_ms - now
 """
 
 
+SPARE_SHARE = 4
+"""A write that can be left out is sent only while 1/SPARE_SHARE of both windows is free."""
+
+
 class Limiter(Protocol):
     def acquire(self, max_wait: float = ...) -> None: ...
+
+    def spare(self) -> bool: ...
 
     def pause(self, seconds: float) -> None: ...
 
@@ -76,6 +100,7 @@ class RedisLimiter:
         self.per_minute, self.per_hour = per_minute, per_hour
         self._acquire = client.register_script(_ACQUIRE)
         self._pause = client.register_script(_PAUSE)
+        self._spare = client.register_script(_SPARE.replace("SHARE", str(SPARE_SHARE)))
 
     def wait_ms(self) -> int:
         """Take a slot (0) or say how many milliseconds until one frees."""
@@ -96,6 +121,10 @@ class RedisLimiter:
     def pause(self, seconds: float) -> None:
         """Hold every worker's writes for ``seconds`` (GitHub said so with ``Retry-After``)."""
         self._pause(keys=self.keys[2:], args=[max(1, int(seconds * 1000))])
+
+    def spare(self) -> bool:
+        """Whether a write that can be left out fits now (takes no slot: its write does)."""
+        return bool(self._spare(keys=self.keys, args=[self.per_minute, self.per_hour]))
 
 
 @dataclass
@@ -120,3 +149,14 @@ class MemoryLimiter:
 
     def pause(self, seconds: float) -> None:
         self.paused_until = max(self.paused_until, time.monotonic() + seconds)
+
+    def spare(self) -> bool:
+        now = time.monotonic()
+        if self.paused_until > now:
+            return False
+        minute = len([t for t in self.taken if t > now - 60])
+        hour = len([t for t in self.taken if t > now - 3600])
+        return all(
+            (limit - used) * SPARE_SHARE >= limit
+            for limit, used in ((self.per_minute, minute), (self.per_hour, hour))
+        )

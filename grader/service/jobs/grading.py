@@ -25,11 +25,10 @@ from grader.service.fetch import download, extract_tarball
 from grader.service.github import feedback
 from grader.service.jobs import budget
 from grader.service.jobs.publishing import (
-    check_name,
+    create_check_run,
     ensure_check_run,
     publish_final,
     repo_prefix,
-    submission_page,
 )
 from grader.service.jobs.services import Services, log
 from grader.service.jobs.sources import keep_sources
@@ -69,21 +68,14 @@ def _deferred(services: Services, sub: Submission) -> bool:
         return False
     text = budget.deferred_text(current)
     if sub.check_run_id is None and not _done(services, sub, "check_run"):
-        fields: dict[str, object] = {
-            "name": check_name(services, sub),
-            "head_sha": sub.head_sha,
-            "external_id": sub.id,
-            "status": "completed",
-            "conclusion": "neutral",
-            "completed_at": datetime.now(UTC),
-            "output": feedback.message_note(text),
-        }
-        if link := submission_page(services, sub):
-            fields["details_url"] = link
-        check_run_id = services.github.create_check_run(
-            sub.repository, sub.installation_id, **fields
+        create_check_run(
+            services,
+            sub,
+            status="completed",
+            conclusion="neutral",
+            completed_at=datetime.now(UTC),
+            output=feedback.message_note(text),
         )
-        services.store.set_check_run(sub.id, check_run_id)
         services.store.publish(sub.id, "check_run", "done")
     services.store.finish(sub.id, "deferred", reason=text.splitlines()[0], outcome="deferred")
     log.info("deferred: feedback budget spent", used=current.used)

@@ -33,10 +33,12 @@ from grader.service.store import Submission
 
 
 def ensure_check_run(services: Services, sub: Submission, *, status: str) -> int | None:
-    """The submission's check run, created once (its id is stored before anything else);
-    None for a preview or a regrade, which never get one (a regrade edits its root's)."""
-    if sub.edits_original:
-        return None
+    """Show the submission ``queued`` or ``in_progress``: its check run, created once (its id
+    is stored before anything else). None for a preview or a regrade, which never get one (a
+    regrade edits its root's), and while GitHub's write budget has no room to spare: these
+    writes are left out at a deadline, and the result then creates the check run completed."""
+    if sub.edits_original or not services.github.spare():
+        return None if sub.edits_original else sub.check_run_id
     if sub.check_run_id is not None:
         if status == "in_progress":
             services.github.update_check_run(
@@ -47,19 +49,26 @@ def ensure_check_run(services: Services, sub: Submission, *, status: str) -> int
                 started_at=datetime.now(UTC),
             )
         return sub.check_run_id
-    fields: dict[str, object] = {
+    fields: dict[str, object] = {"status": status}
+    if status == "in_progress":
+        fields["started_at"] = datetime.now(UTC)
+    return create_check_run(services, sub, **fields)
+
+
+def create_check_run(services: Services, sub: Submission, **fields: object) -> int:
+    """Create the submission's check run with ``fields`` beside its name, commit, id and link;
+    the id is stored at once (the record is a snapshot: callers use the id returned)."""
+    fields = {
         "name": check_name(services, sub),
         "head_sha": sub.head_sha,
         "external_id": sub.id,
-        "status": status,
+        **fields,
     }
     if link := submission_page(services, sub):
         fields["details_url"] = link
-    if status == "in_progress":
-        fields["started_at"] = datetime.now(UTC)
     check_run_id = services.github.create_check_run(sub.repository, sub.installation_id, **fields)
     services.store.set_check_run(sub.id, check_run_id)
-    return check_run_id  # the record is a snapshot: callers use this id, or get() it again
+    return check_run_id
 
 
 def submission_page(services: Services, sub: Submission) -> str | None:
@@ -119,7 +128,7 @@ def _publish_superseded(services: Services, sub: Submission) -> None:
 
 
 def _publish_rejected(services: Services, sub: Submission) -> None:
-    _close(services, sub, "failure", "Could not grade this commit", sub.reason or "")
+    _close(services, sub, "failure", "Could not grade this commit", sub.reason or "", create=True)
     _status(services, sub, "failure", "could not grade: see the check run")
 
 
@@ -131,6 +140,7 @@ def _publish_failed(services: Services, sub: Submission) -> None:
         "Not graded: the grader failed",
         "The grading service could not grade this commit. This is not your fault, and "
         f"no score was recorded; push again or ask your instructor.\n\n> {sub.reason or ''}",
+        create=True,
     )
     _status(services, sub, "error", "not graded: the grader failed")
 
@@ -149,22 +159,43 @@ _CLOSERS: dict[str, Callable[[Services, Submission], None]] = {
 }
 
 
-def _close(services: Services, sub: Submission, conclusion: str, title: str, text: str) -> None:
-    if sub.check_run_id is None or _done(services, sub, "check_run"):
+def _close(
+    services: Services,
+    sub: Submission,
+    conclusion: str,
+    title: str,
+    text: str,
+    *,
+    create: bool = False,
+) -> None:
+    """Complete the check run; ``create``: make one completed when none was shown (the
+    student must learn why this push has no grade)."""
+    if _done(services, sub, "check_run"):
         return
-    services.github.update_check_run(
-        sub.repository,
-        sub.installation_id,
-        sub.check_run_id,
-        conclusion=conclusion,
-        completed_at=datetime.now(UTC),
-        output=feedback.message_note(f"{title}\n\n{text}"),
-    )
+    fields: dict[str, object] = {
+        "conclusion": conclusion,
+        "completed_at": datetime.now(UTC),
+        "output": feedback.message_note(f"{title}\n\n{text}"),
+    }
+    if sub.check_run_id is not None:
+        services.github.update_check_run(
+            sub.repository, sub.installation_id, sub.check_run_id, **fields
+        )
+    elif create and not sub.edits_original:
+        create_check_run(services, sub, status="completed", **fields)
+    else:
+        return
     services.store.publish(sub.id, "check_run", "done")
 
 
 def _status(services: Services, sub: Submission, state: str, description: str) -> None:
-    if _done(services, sub, "status"):
+    """The commit status, when ``GRADER_COMMIT_STATUSES`` and GitHub's write budget allow."""
+    row = services.store.publication(sub.id, "status")
+    if row is not None and row.state in ("done", "skipped"):
+        return
+    wanted = services.settings.commit_statuses
+    if wanted == "never" or (wanted == "spare" and not services.github.spare()):
+        services.store.publish(sub.id, "status", "skipped")
         return
     fields: dict[str, object] = {
         "state": state,
@@ -216,12 +247,11 @@ def _publish_report(services: Services, sub: Submission, report: Report) -> None
 def _publish_check_run(
     services: Services, sub: Submission, report: Report, prefix: str, note: str | None = None
 ) -> None:
-    """Complete the check run, then append the annotations 50 at a time."""
+    """Complete the check run (or create it completed, when it was never shown queued), then
+    append the annotations 50 at a time."""
     check_run_id = sub.check_run_id
-    if check_run_id is None:
-        check_run_id = ensure_check_run(services, sub, status="in_progress")
     row = services.store.publication(sub.id, "check_run")
-    if check_run_id is None or (row is not None and row.state == "done"):
+    if sub.edits_original or (row is not None and row.state == "done"):
         return
     sent = row.progress if row is not None else 0
     notes = feedback.annotations_for(report, prefix, services.settings.max_annotations)
@@ -232,9 +262,12 @@ def _publish_check_run(
         if first:
             fields.update(conclusion=feedback.conclusion(report), completed_at=datetime.now(UTC))
             first = False
-        services.github.update_check_run(
-            sub.repository, sub.installation_id, check_run_id, **fields
-        )
+        if check_run_id is None:
+            check_run_id = create_check_run(services, sub, **fields)
+        else:
+            services.github.update_check_run(
+                sub.repository, sub.installation_id, check_run_id, **fields
+            )
         sent += len(batch)
         services.store.publish(sub.id, "check_run", "sending", progress=sent)
     services.store.publish(sub.id, "check_run", "done", progress=sent)

@@ -81,7 +81,8 @@ def refresh(
     services: Services, shown: MutableMapping[str, str], *, limit: int = MAX_UPDATES
 ) -> int:
     """Edit the queued check runs whose text changed since ``shown`` (at most ``limit``,
-    front of the line first); returns how many were edited."""
+    front of the line first, while GitHub's write budget has room to spare); returns how
+    many were edited."""
     queued = services.store.queued_work()
     where = places(
         queued,
@@ -98,7 +99,7 @@ def refresh(
         text = place.text()
         if sub.check_run_id is None or sub.held or shown.get(sub.id) == text:
             continue
-        if edited >= limit:
+        if edited >= limit or not services.github.spare():  # a place in line is a spare write
             break
         services.github.update_check_run(
             sub.repository,

@@ -35,7 +35,8 @@ ACTIVE: tuple[SubmissionStatus, ...] = ("queued", "running")
 Priority = Literal["interactive", "bulk"]
 """``interactive``: a student's push, graded first. ``bulk``: batch work an instructor
 started (a regrade, a rerun), graded when no interactive work waits."""
-PublicationState = Literal["pending", "sending", "done", "abandoned"]
+PublicationState = Literal["pending", "sending", "done", "abandoned", "skipped"]
+"""``skipped``: a write that could be left out was (a commit status at a deadline)."""
 
 Clock = Callable[[], datetime]
 """The store's idea of now (timezone-aware UTC); tests pass one they can move forward."""
