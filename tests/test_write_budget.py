@@ -11,7 +11,7 @@ import pytest
 from jobs_support import HEAD, PULL, REPOSITORY, JobHarness, tarball
 from service_support import redis_namespace
 
-from grader.errors import RateLimited
+from grader.errors import GitHubUnavailable, RateLimited
 from grader.service import jobs
 from grader.service.github import feedback
 from grader.service.github.client import GitHubClient
@@ -162,3 +162,15 @@ def test_the_client_asks_its_limiter(tmp_path: Path) -> None:
     for _ in range(4):
         limiter.acquire(max_wait=0)
     assert not client.spare()
+
+
+def test_a_status_set_out_to_be_sent_is_sent_on_the_retry(harness: JobHarness) -> None:
+    """The decision is taken once: a status whose first try failed is sent again even when the
+    budget has no room left by then."""
+    harness.github.fail("create_status", GitHubUnavailable("502 Bad Gateway"))
+    sub_id = harness.submit()
+    with pytest.raises(GitHubUnavailable):
+        jobs.grade(harness.services, sub_id)
+    harness.github.spare_writes = False
+    assert jobs.grade(harness.services, sub_id) == "graded"
+    assert len(harness.github.statuses_for(REPOSITORY, HEAD)) == 1

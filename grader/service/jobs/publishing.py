@@ -193,10 +193,12 @@ def _status(services: Services, sub: Submission, state: str, description: str) -
     row = services.store.publication(sub.id, "status")
     if row is not None and row.state in ("done", "skipped"):
         return
-    wanted = services.settings.commit_statuses
-    if wanted == "never" or (wanted == "spare" and not services.github.spare()):
-        services.store.publish(sub.id, "status", "skipped")
-        return
+    if row is None:  # decided once: a retry sends what an earlier try set out to send
+        wanted = services.settings.commit_statuses
+        skip = wanted == "never" or (wanted == "spare" and not services.github.spare())
+        services.store.publish(sub.id, "status", "skipped" if skip else "pending")
+        if skip:
+            return
     fields: dict[str, object] = {
         "state": state,
         "description": description[: feedback.STATUS_LIMIT],
