@@ -292,3 +292,17 @@ def test_a_hostile_folder_is_graded_with_its_problems_named(cache: Path, tmp_pat
     }
     assert report["submission"]["files"] == ["records.py", "tests/test_records.py"]
     assert not [c for c in report["criteria"] if c["status"] == "tool_error"]
+
+
+def test_grading_commands_start_without_the_service_and_course_modules() -> None:
+    """`grader grade` does not import SQLAlchemy, PyGithub, canvasapi or structlog (about half
+    a second at every start); `grader course` still finds its commands."""
+    probe = (
+        "import sys; from grader.cli import commands; "
+        "print(sorted(m for m in ('sqlalchemy', 'github', 'canvasapi', 'structlog', 'celery') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+    listed = CliRunner().invoke(cli.app, ["course", "--help"])
+    assert listed.exit_code == 0
+    assert all(name in listed.output for name in ("roster", "regrade", "similarity", "canvas"))

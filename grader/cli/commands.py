@@ -24,7 +24,6 @@ from grader.checks.registry import REGISTRY, rubric_json_schema
 from grader.checks.rubric import load_rubric
 from grader.cli import service as cli_service
 from grader.cli.batch import batch
-from grader.cli.canvas import canvas_app
 from grader.cli.common import (
     EXIT_BANDS,
     EXIT_INPUT,
@@ -36,12 +35,8 @@ from grader.cli.common import (
     print_literal,
     settings_or_exit,
 )
-from grader.cli.console import console_app
-from grader.cli.course import course_app
-from grader.cli.course_tokens import token_app
-from grader.cli.regrades import regrade_app
+from grader.cli.lazy import LazyGroup
 from grader.cli.rubric_tools import size_bench
-from grader.cli.similarity import similarity_app
 from grader.errors import InputError, PlatformError
 from grader.pipeline.grade import GradeOptions, grade_submission
 from grader.pipeline.prove import check_rubric
@@ -68,17 +63,14 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=LazyGroup,
 )
 rubric_app = typer.Typer(help="Write, validate and prove rubrics.", no_args_is_help=True)
 app.add_typer(rubric_app, name="rubric")
 sandbox_app = typer.Typer(help="Build and inspect the Docker sandbox.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
-app.add_typer(course_app, name="course")  # grader/cli/course.py
-course_app.add_typer(token_app, name="token")  # grader/cli/course_tokens.py
-course_app.add_typer(regrade_app, name="regrade")  # grader/cli/regrades.py
-course_app.add_typer(similarity_app, name="similarity")  # grader/cli/similarity.py
-course_app.add_typer(canvas_app, name="canvas")  # grader/cli/canvas.py
-app.add_typer(console_app, name="console")  # grader/cli/console.py
+# `course` (grader/cli/course_group.py) and `console` (grader/cli/console.py) are imported
+# when used: grader/cli/lazy.py.
 
 
 class OutputFormat(StrEnum):

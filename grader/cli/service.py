@@ -15,9 +15,10 @@ import typer
 from pydantic import ValidationError
 
 from grader.errors import InputError, PlatformError
-from grader.service import logs
-from grader.service.courses import load_courses
 from grader.settings import ServiceSettings
+
+# grader.service's modules (structlog, the course file's rubrics) are imported by the commands
+# that use them: `grader grade` starts without them (grader/cli/lazy.py).
 
 EXIT_INPUT, EXIT_PLATFORM = 2, 3
 
@@ -29,6 +30,8 @@ def _fail(message: str, code: int) -> typer.Exit:
 
 def service_settings(*, need_secret: bool = False, need_github: bool = False) -> ServiceSettings:
     """The environment's settings, or exit 2 naming every problem."""
+    from grader.service.courses import load_courses
+
     try:
         settings = ServiceSettings()
     except ValidationError as exc:
@@ -55,6 +58,8 @@ def serve(
 ) -> None:
     """Run the API: GitHub's webhook, /healthz, /readyz, /metrics, /submissions/{id}."""
     import uvicorn
+
+    from grader.service import logs
 
     settings = service_settings(need_secret=True)
     logs.configure(settings.log_level, json=settings.log_json)
@@ -108,7 +113,8 @@ def worker(
 ) -> None:
     """Run a Celery worker: announce, fetch, grade in the Docker sandbox, publish."""
     from grader.sandbox.docker import connect
-    from grader.service import tasks
+    from grader.service import logs, tasks
+    from grader.service.courses import load_courses
     from grader.service.store import SqlStore
 
     settings = service_settings(need_github=True)
@@ -139,6 +145,7 @@ def regrade(
 ) -> None:
     """Grade submissions again (a new submission each, with the current rubric)."""
     from grader.service import tasks
+    from grader.service.courses import load_courses
     from grader.service.store import SqlStore, regrade_of
 
     settings = service_settings()
