@@ -24,6 +24,7 @@ from grader.service import jobs
 from grader.service.classroom import regrades as views
 from grader.service.courses import Course, Courses
 from grader.service.github import feedback
+from grader.service.github.fake import WRITES
 from grader.service.jobs import regrades
 from grader.service.store import (
     MemoryStore,
@@ -39,13 +40,6 @@ from grader.service.store.batches_sql import SqlBatchStore
 STUDENTS = ("alice", "bob", "carol")
 HIDDEN = "test_laziness.py::test_parse_records_lazy_returns_iterator_without_reading"
 STABLE = "test_laziness.py::test_parse_records_lazy_on_endless_input"
-WRITES = (
-    "create_check_run",
-    "update_check_run",
-    "create_status",
-    "create_review",
-    "upsert_comment",
-)
 
 
 def variant(score: float, hidden_outcome: str = "passed", *, tool_error: bool = False) -> Report:

@@ -15,17 +15,10 @@ from grader.errors import GitHubUnavailable, RateLimited
 from grader.service import jobs
 from grader.service.github import feedback
 from grader.service.github.client import GitHubClient
+from grader.service.github.fake import WRITES
 from grader.service.github.ratelimit import MemoryLimiter, RedisLimiter
 from grader.service.jobs import queueing
 from grader.settings import ServiceSettings
-
-WRITES = (
-    "create_check_run",
-    "update_check_run",
-    "create_status",
-    "create_review",
-    "upsert_comment",
-)
 
 
 def _writes(harness: JobHarness) -> Counter[str]:

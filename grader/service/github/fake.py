@@ -96,6 +96,16 @@ class _Fault:
     after: bool
 
 
+WRITES = (
+    "create_check_run",
+    "update_check_run",
+    "create_status",
+    "create_review",
+    "upsert_comment",
+)
+"""The methods that write to GitHub (what its content-creation limits count)."""
+
+
 class MemoryGitHub:
     """An in-memory GitHub for the jobs: pull-request diffs in, feedback recorded."""
 
