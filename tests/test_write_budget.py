@@ -8,7 +8,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from fakegithub import FakeGitHub
 from jobs_support import HEAD, PULL, REPOSITORY, JobHarness, tarball
+from pydantic import SecretStr
 from service_support import redis_namespace
 
 from grader.errors import GitHubUnavailable, RateLimited
@@ -19,6 +21,8 @@ from grader.service.github.fake import WRITES
 from grader.service.github.ratelimit import MemoryLimiter, RedisLimiter
 from grader.service.jobs import queueing
 from grader.settings import ServiceSettings
+
+PR_FIXTURE = Path(__file__).parent / "fixtures" / "github" / "pr-basic"
 
 
 def _writes(harness: JobHarness) -> Counter[str]:
@@ -167,3 +171,39 @@ def test_a_status_set_out_to_be_sent_is_sent_on_the_retry(harness: JobHarness) -
     harness.github.spare_writes = False
     assert jobs.grade(harness.services, sub_id) == "graded"
     assert len(harness.github.statuses_for(REPOSITORY, HEAD)) == 1
+
+
+def test_at_a_deadline_the_real_client_posts_what_github_accepts(harness: JobHarness) -> None:
+    """Through PyGithub to the fake GitHub that checks every request against GitHub's OpenAPI
+    description: the check run created completed (50 annotations, then the rest appended) and
+    the review; no status, nothing refused."""
+    with FakeGitHub() as gh:
+        gh.add_repo(REPOSITORY, installation_id=3)
+        base = gh.add_commit(REPOSITORY, PR_FIXTURE / "base")
+        head = gh.add_commit(REPOSITORY, PR_FIXTURE / "head")
+        gh.add_pull(
+            REPOSITORY, PULL, base_sha=base, head_sha=head, head_repo=REPOSITORY, head_ref="w"
+        )
+        settings = harness.services.settings.model_copy(
+            update={
+                "github_api_url": gh.api_url,
+                "github_app_id": gh.app_id,
+                "github_app_private_key": SecretStr(gh.private_key_pem),
+            }
+        )
+        limiter = MemoryLimiter(per_minute=16, per_hour=100)
+        for _ in range(13):  # 3 of 16 left: nothing to spare, room for the result's 3 writes
+            limiter.acquire(max_wait=0)
+        client = GitHubClient(settings, limiter)
+        services = dataclasses.replace(harness.services, settings=settings, github=client)
+        sub_id = harness.submit(head)
+        ready = harness.tarballs[harness.github.tarball_url(REPOSITORY, head)]
+        harness.tarballs[client.tarball_url(REPOSITORY, head)] = ready
+        assert jobs.announce(services, sub_id)
+        assert jobs.grade(services, sub_id) == "graded"
+        [run] = gh.check_runs(REPOSITORY)
+        assert (run["status"], run["conclusion"]) == ("completed", "failure")
+        assert len(run["annotations"]) == 74
+        assert gh.statuses(REPOSITORY, head) == []
+        assert len(gh.reviews(REPOSITORY, PULL)) == 1
+        assert gh.violations == [] and gh.internal_errors == []

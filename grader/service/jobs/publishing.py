@@ -265,7 +265,7 @@ def _publish_check_run(
             fields.update(conclusion=feedback.conclusion(report), completed_at=datetime.now(UTC))
             first = False
         if check_run_id is None:
-            check_run_id = create_check_run(services, sub, **fields)
+            check_run_id = create_check_run(services, sub, status="completed", **fields)
         else:
             services.github.update_check_run(
                 sub.repository, sub.installation_id, check_run_id, **fields
