@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from support import grade
 from test_benchmark import LINEAR, QUADRATIC, SPEED, criterion, make_rubric, submission
@@ -101,7 +101,8 @@ def test_near_a_threshold_the_rounds_go_on() -> None:
     assert not settled(sizes, [0.01], [0.028], goals, 1)  # x2.8 against x3
     assert not settled(sizes, [0.01], [0.028], goals, 5)
     assert not settled(sizes, [0.01], [0.04], goals, 1)  # x4: a round may still be off by half
-    assert settled(sizes, [0.01], [0.04], goals, 3)  # after three, x4 is over for good
+    assert not settled(sizes, [0.01], [0.04], goals, 5)  # never within x1.45 of x3 (TIME_FLOOR)
+    assert settled(sizes, [0.01], [0.045], goals, 3)  # after three, x4.5 is over for good
 
 
 def test_growth_near_its_limit_is_not_settled() -> None:
@@ -124,6 +125,7 @@ def test_memory_alone_needs_one_round_and_missing_sizes_none() -> None:
     ratio=st.floats(0.05, 100),
     noise=st.lists(st.floats(1.0, 1.4), min_size=10, max_size=10),
 )
+@example(ratio=2.0, noise=[1.0] * 5 + [1.25, 1.25, 1.0, 1.0, 1.0])  # two slow rounds at x2
 def test_a_settled_time_verdict_is_the_full_measurements(ratio: float, noise: list[float]) -> None:
     """Rounds that are off by up to 40 % (always slower: a CPU time is never too short) never
     settle on the wrong side of ``max_ratio``."""

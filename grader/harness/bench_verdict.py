@@ -17,8 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 TIME_MARGIN = 0.5
-"""After k rounds the time ratio is settled when it is below ``max_ratio / (1 + TIME_MARGIN / k)``
-or above ``max_ratio * (1 + TIME_MARGIN / k)``: a best of one CPU time is rarely off by half."""
+"""After k rounds the time ratio is settled when it is below ``max_ratio / (1 + m)`` or above
+``max_ratio * (1 + m)``, with ``m = max(TIME_MARGIN / k, TIME_FLOOR)``: a best of one CPU time
+is rarely off by half."""
+TIME_FLOOR = 0.45
+"""The margin never shrinks below this, whatever the rounds: on a busy host every round may be
+slow by 40 %, and a ratio settled within that could be the wrong side of ``max_ratio`` (the
+student's best and the reference's each off by up to x1.4 gives a ratio off by up to x1.4)."""
 GROWTH_MARGIN = 0.3
 """After k rounds the fitted exponent is settled when it is ``GROWTH_MARGIN / k`` or more from
 its limit (a third of the way from linear to n^1.4 after one round)."""
@@ -60,7 +65,7 @@ def growth_allowed(class_limit: float, reference_slope: float | None, margin: fl
 
 
 def _time_settled(ratio: float, max_ratio: float, rounds: int) -> bool:
-    factor = 1 + TIME_MARGIN / rounds
+    factor = 1 + max(TIME_MARGIN / rounds, TIME_FLOOR)
     return ratio <= max_ratio / factor or ratio >= max_ratio * factor
 
 
