@@ -21,7 +21,7 @@ engine:
 
 ## The sandbox image (a no-op when nothing changed).
 sandbox: install engine
-	$(BIN)/grader sandbox build
+	$(BIN)/grader sandbox build --service all
 
 ## The service's image (API and worker): a wheelhouse made here, then a build with no network.
 SERVICE_BASE ?= grader-base:bookworm
@@ -36,6 +36,9 @@ lock: install
 	$(BIN)/python -m uv pip compile sandboxes/python/requirements.in --generate-hashes \
 		--python-version 3.11 --python-platform x86_64-manylinux_2_28 --no-header --quiet \
 		-o sandboxes/python/requirements.lock
+	$(BIN)/python -m uv pip compile sandboxes/services/s3/requirements.in --generate-hashes \
+		--python-version 3.11 --python-platform x86_64-manylinux_2_28 --no-header --quiet \
+		-o sandboxes/services/s3/requirements.lock
 
 ## Grade the week-1 reference, starter and samples in the Docker sandbox, printing each report.
 demo: install sandbox

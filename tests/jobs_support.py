@@ -131,7 +131,9 @@ class JobHarness:
 class _NoSandbox:
     """The sandbox the stubbed grading is handed and never opens."""
 
-    def open(self, submission: Path, limits: Limits) -> AbstractContextManager[Workspace]:
+    def open(
+        self, submission: Path, limits: Limits, services: tuple[object, ...] = ()
+    ) -> AbstractContextManager[Workspace]:
         raise AssertionError("grading is stubbed: the sandbox is never opened")
 
 

@@ -72,7 +72,9 @@ class Recording:
     on_open: Callable[[], None] = lambda: None
     """Called as each grading starts (a Ctrl-C while it runs)."""
 
-    def open(self, submission: Path, limits: Limits) -> AbstractContextManager[Workspace]:
+    def open(
+        self, submission: Path, limits: Limits, services: tuple[object, ...] = ()
+    ) -> AbstractContextManager[Workspace]:
         student = next(part for part in submission.parts if part.startswith("s-"))
         with self.lock:
             self.opened.append(student)

@@ -39,6 +39,7 @@ from grader.rubric.model import (
     RubricModel,
     Submission,
 )
+from grader.rubric.services import MAX_SERVICES, Service, unique_kinds
 
 KINDS: tuple[CheckKind[Any], ...] = (
     tests.KIND,
@@ -87,6 +88,14 @@ class Rubric(RubricModel):
     """What is graded, in the order it is reported (at most 100 criteria)."""
     late: LatePolicy | None = None
     """Late policy; none means no penalty."""
+    services: tuple[Service, ...] = Field(default=(), max_length=MAX_SERVICES)
+    """Sidecar services each submission's grading gets a fresh copy of (at most 4, each kind
+    once), reachable from its sandbox only, their settings in every step's environment."""
+
+    @field_validator("services")
+    @classmethod
+    def _one_of_each(cls, services: tuple[Service, ...]) -> tuple[Service, ...]:
+        return unique_kinds(services)
 
     @field_validator("criteria")
     @classmethod

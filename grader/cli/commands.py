@@ -274,25 +274,48 @@ def sandbox_build(
     tag: Annotated[
         str | None, typer.Option(help="Tag for the image (default: GRADER_SANDBOX_IMAGE).")
     ] = None,
+    service: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Also build this sidecar service's image (postgres, redis...; `all`: every one). With a base other than `debian`, give the service's, e.g. debian:bookworm-slim.",
+        ),
+    ] = None,
 ) -> None:
-    """Build the sandbox image offline from a host wheelhouse; a no-op when nothing changed."""
+    """Build the sandbox image (and sidecar services' images) offline; a no-op when nothing changed."""
     from grader.sandbox.docker import connect
-    from grader.sandbox.docker.image import build_image
+    from grader.sandbox.docker.image import build_image, build_service_image, service_kinds
 
     settings = settings_or_exit()
+    progress = lambda line: err.print(line, markup=False)  # noqa: E731
+    kinds = list(service_kinds()) if service and "all" in service else (service or [])
     try:
-        built = build_image(
-            connect(timeout=1800),
-            tag=tag or settings.sandbox_image,
-            base=base,
-            cache_dir=settings.cache_dir,
-            mirror=settings.debian_mirror,
-            progress=lambda line: err.print(line, markup=False),
-        )
+        client = connect(timeout=1800)
+        built = [
+            build_image(
+                client,
+                tag=tag or settings.sandbox_image,
+                base=base,
+                cache_dir=settings.cache_dir,
+                mirror=settings.debian_mirror,
+                progress=progress,
+            )
+        ]
+        for kind in kinds:
+            built.append(
+                build_service_image(
+                    client,
+                    kind,
+                    base=base,
+                    mirror=settings.debian_mirror,
+                    cache_dir=settings.cache_dir,
+                    progress=progress,
+                )
+            )
     except PlatformError as exc:
         raise fail(str(exc), EXIT_PLATFORM) from None
-    state = "up to date" if built.reused else "built"
-    typer.echo(f"{built.tag}: {state} ({built.image_id}, base {built.base})")
+    for image in built:
+        state = "up to date" if image.reused else "built"
+        typer.echo(f"{image.tag}: {state} ({image.image_id}, base {image.base})")
 
 
 @sandbox_app.command("status")

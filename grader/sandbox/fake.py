@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.rubric.model import Limits
+from grader.rubric.services import Service
 from grader.sandbox.protocol import Command, RunOutput, Sandbox, Workspace
 
 
@@ -88,9 +89,11 @@ class ScriptedSandbox:
     workspaces: list[ScriptedWorkspace] = field(default_factory=list)
 
     @contextmanager
-    def open(self, submission: Path, limits: Limits) -> Iterator[ScriptedWorkspace]:
+    def open(
+        self, submission: Path, limits: Limits, services: tuple[Service, ...] = ()
+    ) -> Iterator[ScriptedWorkspace]:
         """Open the inner workspace and wrap it."""
-        with self.inner.open(submission, limits) as workspace:
+        with self.inner.open(submission, limits, services) as workspace:
             scripted = ScriptedWorkspace(workspace, self.scripted, self.altered)
             self.workspaces.append(scripted)
             yield scripted

@@ -24,8 +24,9 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-from grader.errors import SandboxError
+from grader.errors import InputError, SandboxError
 from grader.rubric.model import Limits
+from grader.rubric.services import Service
 from grader.sandbox.protocol import NOT_COPIED, OUTPUT_LIMIT, Command, RunOutput
 
 TOOL_MEMORY = 4 * 1024**3
@@ -67,8 +68,17 @@ class LocalSandbox:
         self._cache_root = cache_root
 
     @contextmanager
-    def open(self, submission: Path, limits: Limits) -> Iterator[LocalWorkspace]:
-        """A scratch folder with the submission copied in; removed on exit, whatever happens."""
+    def open(
+        self, submission: Path, limits: Limits, services: tuple[Service, ...] = ()
+    ) -> Iterator[LocalWorkspace]:
+        """A scratch folder with the submission copied in; removed on exit, whatever happens.
+        Sidecar services are the Docker sandbox's alone: asking for one here is refused."""
+        if services:
+            raise InputError(
+                "this rubric needs sidecar services ("
+                + ", ".join(service.kind for service in services)
+                + "), which only the Docker sandbox starts: grade with --sandbox docker"
+            )
         root = Path(tempfile.mkdtemp(prefix="grader-"))
         try:
             try:

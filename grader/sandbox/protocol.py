@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from grader.rubric.model import Limits
+from grader.rubric.services import Service
 
 StepDir = Literal["submission", "grader", "out"]
 Verdict = str
@@ -153,6 +154,9 @@ class Workspace(Protocol):
 class Sandbox(Protocol):
     """Opens workspaces; one per submission, removed when the context exits."""
 
-    def open(self, submission: Path, limits: Limits) -> AbstractContextManager[Workspace]:
-        """Copy ``submission`` into a new workspace governed by ``limits``."""
+    def open(
+        self, submission: Path, limits: Limits, services: tuple[Service, ...] = ()
+    ) -> AbstractContextManager[Workspace]:
+        """Copy ``submission`` into a new workspace governed by ``limits``, with a fresh copy of
+        each of ``services`` beside it (their settings in every step's environment)."""
         ...

@@ -21,10 +21,12 @@ import docker.errors
 
 from grader.errors import SandboxError
 from grader.rubric.model import Limits
+from grader.rubric.services import Service
 from grader.sandbox.docker import lockdown
 from grader.sandbox.docker.engine import connect, reap
 from grader.sandbox.docker.lockdown import Shape, Started
 from grader.sandbox.docker.pool import WarmPool
+from grader.sandbox.docker.sidecars import Sidecars
 from grader.sandbox.docker.workspace import DockerWorkspace
 from grader.settings import Settings
 
@@ -121,8 +123,12 @@ class DockerSandbox:
             self._pool.close()
 
     @contextmanager
-    def open(self, submission: Path, limits: Limits) -> Iterator[DockerWorkspace]:
-        """A started container with the submission in ``/work/submission``; removed on exit."""
+    def open(
+        self, submission: Path, limits: Limits, services: tuple[Service, ...] = ()
+    ) -> Iterator[DockerWorkspace]:
+        """A started container with the submission in ``/work/submission`` and ``services``
+        beside it (``sidecars``); all removed on exit. A sidecar found stopped at the end is
+        the platform's failure (``SandboxError``)."""
         self._reap_once()
         image_id = self._image_id()
         limits = self._caps.clamp(limits)
@@ -131,16 +137,29 @@ class DockerSandbox:
         deadline = time.time() + limits.run_timeout
         if started is None:
             started = lockdown.start(self._client, shape, deadline)
+        sidecars: Sidecars | None = None
         try:
+            if services:
+                sidecars = Sidecars.start(self._client, started.container, services, deadline)
             workspace = DockerWorkspace(
-                self._client, started.container, limits, deadline, image_id, self._image
+                self._client,
+                started.container,
+                limits,
+                deadline,
+                image_id,
+                self._image,
+                services=services,
             )
             with workspace.watchdog():
                 workspace.prepare(submission)
                 yield workspace
+            if sidecars is not None:
+                sidecars.check_alive()
         except docker.errors.APIError as exc:
             raise SandboxError(f"the Docker engine failed: {exc.explanation or exc}") from None
         finally:
+            if sidecars is not None:
+                sidecars.remove()
             started.discard()
 
 

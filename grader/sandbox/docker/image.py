@@ -36,6 +36,9 @@ from grader.errors import SandboxError
 
 SANDBOX_SOURCE = Path(__file__).resolve().parents[3] / "sandboxes" / "python"
 """The Dockerfile and the lock, beside the package in a checkout."""
+SERVICES_SOURCE = SANDBOX_SOURCE.parent / "services"
+"""A folder per sidecar service (``sidecars.RECIPES``): its Dockerfile, the Debian packages
+its base is made with (``packages``) and the files its Dockerfile copies."""
 HARNESS = Path(__file__).resolve().parents[2] / "harness"
 """The in-container scripts (``grader.harness``): the image carries ``HARNESS_FILES``; the
 checks copy the others (the benchmark runner, the pytest plugin) into each run."""
@@ -96,10 +99,18 @@ def _run(argv: list[str], what: str) -> None:
         raise SandboxError(f"cannot {what}: {argv[0]} failed: {' / '.join(detail)}") from None
 
 
-def debian_base(client: docker.DockerClient, mirror: str, progress: Progress) -> Image:
-    """The local Debian base image, made with debootstrap the first time it is needed."""
+def debian_base(
+    client: docker.DockerClient,
+    mirror: str,
+    progress: Progress,
+    *,
+    tag: str = DEBIAN_BASE_TAG,
+    include: tuple[str, ...] = ("python3", "python3-venv"),
+) -> Image:
+    """A local Debian base image (the sandbox's: Python; a sidecar's: its service's packages),
+    made with debootstrap the first time it is needed."""
     try:
-        return client.images.get(DEBIAN_BASE_TAG)
+        return client.images.get(tag)
     except docker.errors.ImageNotFound:
         pass
     if shutil.which("debootstrap") is None:
@@ -110,14 +121,14 @@ def debian_base(client: docker.DockerClient, mirror: str, progress: Progress) ->
         )
     if os.geteuid() != 0:
         raise SandboxError("cannot make the Debian base image: debootstrap must run as root")
-    progress(f"making {DEBIAN_BASE_TAG} with debootstrap from {mirror} (about a minute)")
+    progress(f"making {tag} with debootstrap from {mirror} (a minute or two)")
     with tempfile.TemporaryDirectory(prefix="grader-rootfs-") as scratch:
         rootfs = Path(scratch) / "rootfs"
         _run(
             [
                 "debootstrap",
                 "--variant=minbase",
-                "--include=python3,python3-venv",
+                f"--include={','.join(include)}",
                 DEBIAN_SUITE,
                 str(rootfs),
                 mirror,
@@ -128,14 +139,14 @@ def debian_base(client: docker.DockerClient, mirror: str, progress: Progress) ->
             shutil.rmtree(rootfs / cache, ignore_errors=True)
         archive = Path(scratch) / "rootfs.tar"
         _run(["tar", "-C", str(rootfs), "-cf", str(archive), "."], "pack the Debian base image")
-        repository, tag = DEBIAN_BASE_TAG.split(":")
+        repository, version = tag.split(":")
         client.api.import_image_from_file(
             str(archive),
             repository=repository,
-            tag=tag,
+            tag=version,
             changes=["ENV PATH=/usr/local/bin:/usr/bin:/bin", 'CMD ["/bin/sh"]'],
         )
-    return client.images.get(DEBIAN_BASE_TAG)
+    return client.images.get(tag)
 
 
 def wheelhouse(lock: Path, folder: Path, progress: Progress) -> Path:
@@ -178,14 +189,20 @@ def find_built(client: docker.DockerClient, tag: str, inputs: str) -> Image | No
 
 
 def _docker_build(
-    client: docker.DockerClient, source: Path, wheels: Path, tag: str, base_ref: str, inputs: str
+    client: docker.DockerClient,
+    files: dict[str, Path],
+    wheels: Path | None,
+    tag: str,
+    base_ref: str,
+    inputs: str,
 ) -> Image:
-    """``docker build`` of a context made of the sandbox files and the wheelhouse, with no network."""
+    """``docker build`` of a context made of ``files`` (and the wheelhouse), with no network."""
     with tempfile.TemporaryDirectory(prefix="grader-context-") as scratch:
         context = Path(scratch)
-        for name, path in context_files(source).items():
+        for name, path in files.items():
             shutil.copy2(path, context / name)
-        shutil.copytree(wheels, context / "wheels", ignore=shutil.ignore_patterns(".*"))
+        if wheels is not None:
+            shutil.copytree(wheels, context / "wheels", ignore=shutil.ignore_patterns(".*"))
         try:
             image, _log = client.images.build(
                 path=str(context),
@@ -200,9 +217,7 @@ def _docker_build(
         except docker.errors.BuildError as exc:
             lines = [str(item.get("stream") or item.get("error") or "") for item in exc.build_log]
             tail = "".join(lines).strip().splitlines()[-8:]
-            raise SandboxError(
-                f"the sandbox image did not build: {exc.msg}\n" + "\n".join(tail)
-            ) from None
+            raise SandboxError(f"{tag} did not build: {exc.msg}\n" + "\n".join(tail)) from None
         except docker.errors.APIError as exc:
             raise SandboxError(
                 f"the Docker engine refused the build: {exc.explanation or exc}"
@@ -231,5 +246,56 @@ def build_image(
         return BuildResult(tag=tag, image_id=str(built.id), base=base_ref, reused=True)
     wheels = wheelhouse(source / "requirements.lock", cache_dir / "wheelhouse", progress)
     progress(f"building {tag} from {base_ref}")
-    image = _docker_build(client, source, wheels, tag, base_ref, inputs)
+    image = _docker_build(client, context_files(source), wheels, tag, base_ref, inputs)
+    return BuildResult(tag=tag, image_id=str(image.id), base=base_ref, reused=False)
+
+
+def service_kinds(source: Path = SERVICES_SOURCE) -> tuple[str, ...]:
+    """The sidecar services this checkout can build."""
+    return tuple(sorted(p.name for p in source.iterdir() if (p / "Dockerfile").is_file()))
+
+
+def build_service_image(
+    client: docker.DockerClient,
+    kind: str,
+    *,
+    base: str,
+    mirror: str,
+    cache_dir: Path,
+    progress: Progress,
+    source: Path = SERVICES_SOURCE,
+) -> BuildResult:
+    """Build (or find) the image of the sidecar service ``kind`` (``grader-service-KIND``).
+
+    With ``base`` ``debian`` its base is made here by debootstrap with the Debian packages its
+    folder lists (Python's alone: the sandbox's base); otherwise ``base`` is an image the
+    engine has (e.g. ``debian:bookworm-slim``) and the Dockerfile installs the packages
+    itself, which needs the build to have a network. A folder with a ``requirements.lock``
+    gets its wheelhouse, downloaded on the host, in the context (``wheels/``).
+    """
+    folder = source / kind
+    if not (folder / "Dockerfile").is_file():
+        known = ", ".join(service_kinds(source)) or "none"
+        raise SandboxError(f"no sidecar service {kind!r} to build (known: {known})")
+    files = {path.name: path for path in sorted(folder.iterdir()) if path.is_file()}
+    if base == DEBIAN_BASE:
+        packages = tuple((folder / "packages").read_text(encoding="utf-8").split())
+        python_only = packages == ("python3", "python3-venv")
+        base_ref = DEBIAN_BASE_TAG if python_only else f"grader-base-{kind}:{DEBIAN_SUITE}"
+        base_image = debian_base(client, mirror, progress, tag=base_ref, include=packages)
+    else:
+        base_ref, base_image = base, _base_image(client, base, mirror, progress)
+    digest = hashlib.sha256(str(base_image.id).encode())
+    for name, path in files.items():
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    inputs, tag = digest.hexdigest(), f"grader-service-{kind}:latest"
+    built = find_built(client, tag, inputs)
+    if built is not None:
+        return BuildResult(tag=tag, image_id=str(built.id), base=base_ref, reused=True)
+    lock = folder / "requirements.lock"
+    wheels = (
+        wheelhouse(lock, cache_dir / f"wheelhouse-{kind}", progress) if lock.is_file() else None
+    )
+    progress(f"building {tag} from {base_ref}")
+    image = _docker_build(client, files, wheels, tag, base_ref, inputs)
     return BuildResult(tag=tag, image_id=str(image.id), base=base_ref, reused=False)

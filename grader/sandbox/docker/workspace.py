@@ -33,6 +33,7 @@ from docker.utils.socket import STDOUT, frames_iter
 
 from grader.errors import RunDeadlineExceeded, SandboxError
 from grader.rubric.model import Limits
+from grader.rubric.services import Service, service_env
 from grader.sandbox.docker import tarstreams
 from grader.sandbox.docker.layout import (
     BAKED_CACHES,
@@ -87,7 +88,9 @@ class DockerWorkspace:
         deadline: float,
         image_id: str,
         image: str,
+        services: tuple[Service, ...] = (),
     ) -> None:
+        """``services``: the sidecars beside it, whose settings every step is told."""
         self._api = client.api
         self._container = container
         self._cid = str(container.id)
@@ -95,6 +98,8 @@ class DockerWorkspace:
         self._deadline = deadline
         self._image_id = image_id
         self._image = image
+        self._services = services
+        self._env = service_env(services)
         self._student = threading.RLock()
         self._caches: dict[str, str] = {}
         self._cache_lock = threading.Lock()
@@ -253,7 +258,7 @@ class DockerWorkspace:
             "memory": str(int(self._limits.memory)),
             "cpus": str(self._limits.cpus),
             "pids": str(self._limits.pids),
-        }
+        } | ({"services": ", ".join(s.described for s in self._services)} if self._services else {})
 
     # -- inside the container --------------------------------------------------------------
 
@@ -310,7 +315,7 @@ class DockerWorkspace:
         if argv and argv[0] == "python":
             argv[0] = PYTHON
         threads = str(max(1, int(self._limits.cpus)))
-        env = {**STEP_ENV, "OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads}
+        env = {**STEP_ENV, **self._env, "OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads}
         env.update(command.env)
         rlimits = {
             "RLIMIT_NOFILE": OPEN_FILES,
