@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from conftest import Broker, reading
-
 from stream import Event, consume
 
 IDLE = 0.5

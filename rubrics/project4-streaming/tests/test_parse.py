@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import pytest
-
 from stream import Event, InvalidEvent, WindowStats, parse_event, window_start
 
 INVALID = {

@@ -9,7 +9,6 @@ import pika
 import pika.exceptions
 import pytest
 from conftest import Broker, reading
-
 from stream import PublishError, declare_queues, publish_events
 
 EVENTS = [reading(f"e{i}", "s1", 60.0 * i, float(i)) for i in range(5)]

@@ -53,7 +53,7 @@ def test_upload_sends_a_large_object_in_parts(logged: tuple[Any, CallLog], bucke
 def test_upload_of_exactly_one_part_size_is_a_single_put(
     logged: tuple[Any, CallLog], bucket: str
 ) -> None:
-    client, log = logged
+    client, _log = logged
     client.create_bucket(Bucket=bucket)
     upload_bytes(client, bucket, "edge.jsonl", payload(5 * MIB), part_size=5 * MIB)
     assert "-" not in etag(client, bucket, "edge.jsonl"), "up to part_size: one request"
@@ -67,7 +67,7 @@ def test_upload_refuses_parts_smaller_than_s3_allows(s3: Any, bucket: str) -> No
 def test_upload_aborts_the_multipart_upload_when_a_part_fails(
     logged: tuple[Any, CallLog], bucket: str
 ) -> None:
-    client, log = logged
+    client, _log = logged
     client.create_bucket(Bucket=bucket)
     parts: list[int] = []
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, text
 
+# isort: split
 from etl import (
     EtlError,
     LoadError,

@@ -10,6 +10,7 @@ import pika
 import pytest
 from pika.adapters.blocking_connection import BlockingChannel
 
+# isort: split
 from stream import dead_queue, declare_queues
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from pika.adapters.blocking_connection import BlockingChannel
 
+# isort: split
 from stream import (
     Event,
     InvalidEvent,

@@ -9,6 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 from conftest import LocalApi
 
+# isort: split
 from pipeline import (
     MIN_PART_SIZE,
     PipelineError,
