@@ -48,7 +48,9 @@ def test_backoff_doubles_from_the_base_delay(api: FakeApi, delays: list[float]) 
     api.script("/v1/status", status(500), status(500), status(500), status(500), ok({}))
     with make_client(api, delays, max_retries=4, backoff=0.1) as client:
         client.get_json("status")
-    assert delays == pytest.approx([0.1, 0.2, 0.4, 0.8])
+    assert delays == pytest.approx([0.1, 0.2, 0.4, 0.8]), (
+        "backoff, 2x, 4x, 8x: the delays passed to sleep"
+    )
 
 
 def test_gives_up_after_max_retries_with_the_last_status(api: FakeApi, delays: list[float]) -> None:
@@ -67,7 +69,7 @@ def test_max_retries_zero_means_a_single_attempt(api: FakeApi, delays: list[floa
         client.get_json("status")
     assert caught.value.status == 500
     assert len(api.requests) == 1
-    assert delays == []
+    assert delays == [], "no retry, no sleep"
 
 
 @pytest.mark.parametrize("code", [400, 403, 404, 422])
@@ -77,7 +79,7 @@ def test_other_4xx_are_not_retried(api: FakeApi, delays: list[float], code: int)
         client.get_json("status")
     assert caught.value.status == code
     assert len(api.requests) == 1, f"a {code} will not change on retry: give up at once"
-    assert delays == []
+    assert delays == [], "no retry, no sleep"
 
 
 def test_429_waits_the_retry_after_seconds(api: FakeApi, delays: list[float]) -> None:
@@ -91,7 +93,7 @@ def test_retry_after_with_decimals(api: FakeApi, delays: list[float]) -> None:
     api.script("/v1/status", status(429, Retry_After="0.25"), ok({}))
     with make_client(api, delays) as client:
         client.get_json("status")
-    assert delays == [0.25]
+    assert delays == [0.25], "a Retry-After in seconds may have decimals"
 
 
 def test_503_with_retry_after_waits_that_long(api: FakeApi, delays: list[float]) -> None:
@@ -105,7 +107,7 @@ def test_429_without_retry_after_uses_the_backoff(api: FakeApi, delays: list[flo
     api.script("/v1/status", status(429), status(429), ok({}))
     with make_client(api, delays) as client:
         client.get_json("status")
-    assert delays == [0.5, 1.0]
+    assert delays == [0.5, 1.0], "a 429 without Retry-After waits the backoff delays"
 
 
 @pytest.mark.parametrize(
@@ -119,7 +121,7 @@ def test_an_unusable_retry_after_falls_back_to_the_backoff(
     api.script("/v1/status", status(429, Retry_After=value), ok({}))
     with make_client(api, delays) as client:
         client.get_json("status")
-    assert delays == [0.5]
+    assert delays == [0.5], "an unusable Retry-After is ignored: the backoff delay"
 
 
 def test_429_gives_up_with_status_429(api: FakeApi, delays: list[float]) -> None:
@@ -127,14 +129,14 @@ def test_429_gives_up_with_status_429(api: FakeApi, delays: list[float]) -> None
     with make_client(api, delays, max_retries=2) as client, pytest.raises(FetchError) as caught:
         client.get_json("status")
     assert caught.value.status == 429
-    assert delays == [1.0, 1.0]
+    assert delays == [1.0, 1.0], "each retry waits the Retry-After seconds"
 
 
 def test_a_dropped_connection_is_retried(api: FakeApi, delays: list[float]) -> None:
     api.script("/v1/status", drop(), ok({"after": "drop"}))
     with make_client(api, delays) as client:
         assert client.get_json("status") == {"after": "drop"}
-    assert delays == [0.5]
+    assert delays == [0.5], "a dropped connection is retried after the backoff delay"
 
 
 def test_a_hanging_request_times_out_and_is_retried(api: FakeApi, delays: list[float]) -> None:
@@ -143,7 +145,7 @@ def test_a_hanging_request_times_out_and_is_retried(api: FakeApi, delays: list[f
     with make_client(api, delays) as client:
         assert client.get_json("status") == {"after": "timeout"}
     assert time.monotonic() - started < 1.5, "each attempt gives up after `timeout` seconds"
-    assert delays == [0.5]
+    assert delays == [0.5], "a timed-out attempt is retried after the backoff delay"
 
 
 def test_timeouts_give_up_with_no_status(api: FakeApi, delays: list[float]) -> None:
@@ -152,7 +154,7 @@ def test_timeouts_give_up_with_no_status(api: FakeApi, delays: list[float]) -> N
         client.get_json("status")
     assert caught.value.status is None, "no response arrived: status is None"
     assert len(api.requests) == 2
-    assert delays == [0.5]
+    assert delays == [0.5], "a timed-out attempt is retried after the backoff delay"
 
 
 def test_a_refused_connection_is_retried_then_fails_with_no_status(delays: list[float]) -> None:
@@ -164,6 +166,6 @@ def test_a_refused_connection_is_retried_then_fails_with_no_status(delays: list[
     )
     with client, pytest.raises(FetchError) as caught:
         client.get_json("status")
-    assert caught.value.status is None
+    assert caught.value.status is None, "no response arrived: status is None"
     assert caught.value.url == f"http://127.0.0.1:{port}/v1/status"
-    assert delays == [0.5, 1.0]
+    assert delays == [0.5, 1.0], "a refused connection is retried with the backoff delays"

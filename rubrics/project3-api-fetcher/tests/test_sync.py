@@ -127,8 +127,8 @@ def test_a_page_that_fails_once_is_retried_within_the_run(
     api.put(*[record(f"r{n}", n) for n in range(6)])
     api.inject(None, status(503))
     sync(client, "records", store, page_size=2)
-    assert len(store.records()) == 6
-    assert delays == [0.5]
+    assert len(store.records()) == 6, "a page that fails once is retried, and the run goes on"
+    assert delays == [0.5], "through the client's sleep, with its backoff delay"
 
 
 def failed_run(api: FakeApi, client: ApiClient, store: Any) -> None:
