@@ -683,13 +683,24 @@ def test_names_shows_each_name_and_one_line_never_the_source() -> None:
         ),
         ("AssertionError: f adds one\nassert 2 == 3", "AssertionError: f adds one"),
         (
+            "AssertionError: assert ['a', 'a', 'b'] == ['a', 'b']\n  At index 1 diff",
+            "AssertionError (an assertion failed; the values compared are not shown)",
+        ),
+        (
             "collection failure\nImportError while importing test module\nModuleNotFoundError: No module named 'records'",
             "ModuleNotFoundError: No module named 'records'",
         ),
         ("KeyError: " + "k" * 500, "KeyError: " + "k" * 190 + "..."),
         (None, None),
     ],
-    ids=["bare-assert", "assert-message", "collection", "long", "none"],
+    ids=[
+        "bare-assert",
+        "assert-message",
+        "assertion-error-of-an-assert",
+        "collection",
+        "long",
+        "none",
+    ],
 )
 def test_brief_message_is_one_line_without_the_compared_values(
     message: str | None, brief: str | None

@@ -31,7 +31,7 @@ def brief_message(message: str | None) -> str | None:
     line = lines[0]
     if line == "collection failure":  # the test file could not import the code: its last E line
         line = lines[-1] if len(lines) > 1 else line
-    if line.startswith("assert ") or line == "AssertionError":
+    if line.removeprefix("AssertionError: ").startswith("assert ") or line == "AssertionError":
         line = "AssertionError (an assertion failed; the values compared are not shown)"
     return line[:BRIEF_LIMIT] + ("..." if len(line) > BRIEF_LIMIT else "")
 
