@@ -21,7 +21,7 @@ engine:
 
 ## The sandbox image (a no-op when nothing changed).
 sandbox: install engine
-	$(BIN)/grader sandbox build --service all
+	$(BIN)/grader sandbox build --service all --variant all
 
 ## The service's image (API and worker): a wheelhouse made here, then a build with no network.
 SERVICE_BASE ?= grader-base:bookworm

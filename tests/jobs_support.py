@@ -132,7 +132,11 @@ class _NoSandbox:
     """The sandbox the stubbed grading is handed and never opens."""
 
     def open(
-        self, submission: Path, limits: Limits, services: tuple[object, ...] = ()
+        self,
+        submission: Path,
+        limits: Limits,
+        services: tuple[object, ...] = (),
+        image: object = None,
     ) -> AbstractContextManager[Workspace]:
         raise AssertionError("grading is stubbed: the sandbox is never opened")
 

@@ -73,7 +73,11 @@ class Recording:
     """Called as each grading starts (a Ctrl-C while it runs)."""
 
     def open(
-        self, submission: Path, limits: Limits, services: tuple[object, ...] = ()
+        self,
+        submission: Path,
+        limits: Limits,
+        services: tuple[object, ...] = (),
+        image: object = None,
     ) -> AbstractContextManager[Workspace]:
         student = next(part for part in submission.parts if part.startswith("s-"))
         with self.lock:

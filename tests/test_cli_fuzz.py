@@ -51,7 +51,9 @@ _CLI_EXAMPLES = max(10, settings().max_examples // 4)
 class _NeverOpened:
     """A sandbox these examples must never reach: nothing is graded."""
 
-    def open(self, submission: Path, limits: object, services: object = ()) -> None:
+    def open(
+        self, submission: Path, limits: object, services: object = (), image: object = None
+    ) -> None:
         raise AssertionError(f"graded {submission}")
 
 

@@ -39,7 +39,7 @@ from grader.rubric.model import (
     RubricModel,
     Submission,
 )
-from grader.rubric.services import MAX_SERVICES, Service, unique_kinds
+from grader.rubric.services import MAX_SERVICES, Service, Variant, unique_kinds
 
 KINDS: tuple[CheckKind[Any], ...] = (
     tests.KIND,
@@ -91,6 +91,10 @@ class Rubric(RubricModel):
     services: tuple[Service, ...] = Field(default=(), max_length=MAX_SERVICES)
     """Sidecar services each submission's grading gets a fresh copy of (at most 4, each kind
     once), reachable from its sandbox only, their settings in every step's environment."""
+
+    image: Variant | None = None
+    """A heavier sandbox for the whole grading: `spark` (Java 17 and PySpark, for local mode);
+    unset: the standard one. Named in the report; built by `grader sandbox build --variant`."""
 
     @field_validator("services")
     @classmethod

@@ -280,10 +280,23 @@ def sandbox_build(
             help="Also build this sidecar service's image (postgres, redis...; `all`: every one). With a base other than `debian`, give the service's, e.g. debian:bookworm-slim.",
         ),
     ] = None,
+    variant: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Also build this heavier sandbox variant (spark; `all`: every one), after the sandbox image it builds on."
+        ),
+    ] = None,
 ) -> None:
     """Build the sandbox image (and sidecar services' images) offline; a no-op when nothing changed."""
     from grader.sandbox.docker import connect
-    from grader.sandbox.docker.image import build_image, build_service_image, service_kinds
+    from grader.sandbox.docker.extra_images import (
+        VARIANTS_SOURCE,
+        build_service_image,
+        build_variant_image,
+        kinds_in,
+        service_kinds,
+    )
+    from grader.sandbox.docker.image import build_image
 
     settings = settings_or_exit()
     progress = lambda line: err.print(line, markup=False)  # noqa: E731
@@ -305,6 +318,21 @@ def sandbox_build(
                 build_service_image(
                     client,
                     kind,
+                    base=base,
+                    mirror=settings.debian_mirror,
+                    cache_dir=settings.cache_dir,
+                    progress=progress,
+                )
+            )
+        variants = (
+            list(kinds_in(VARIANTS_SOURCE)) if variant and "all" in variant else (variant or [])
+        )
+        for name in variants:
+            built.append(
+                build_variant_image(
+                    client,
+                    name,
+                    sandbox=built[0],
                     base=base,
                     mirror=settings.debian_mirror,
                     cache_dir=settings.cache_dir,

@@ -74,7 +74,7 @@ def grade_submission(
     now = options.now or datetime.now(UTC)
     rubric = loaded.rubric
     submission = inspect(locate(path, rubric.submission), rubric.submission)
-    with sandbox.open(submission.root, rubric.limits, rubric.services) as workspace:
+    with sandbox.open(submission.root, rubric.limits, rubric.services, rubric.image) as workspace:
         put_files(
             workspace, ((file.path, file.content) for file in loaded.registry.workspace_files)
         )

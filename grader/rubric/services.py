@@ -25,6 +25,26 @@ from pydantic import Field, model_validator
 from grader.rubric.model import RubricModel, SandboxBytes
 
 ServiceKind = Literal["postgres", "redis", "rabbitmq", "s3"]
+Variant = Literal["spark"]
+"""A heavier sandbox a rubric may ask for (``image:``): ``spark`` adds a Java runtime from
+Debian (OpenJDK 17) and PySpark 4.3 for local mode to the standard sandbox."""
+
+VARIANT_ENV: Mapping[Variant, Mapping[str, str]] = {
+    # The sandbox has no network and its hostname resolves to nothing: Spark's driver
+    # binds to the loopback and names itself `localhost`.
+    # A JVM reserves far more address space than it uses, and each student process is held
+    # to the rubric's memory in address space too (RLIMIT_AS): its reservations are capped.
+    "spark": {
+        "SPARK_LOCAL_IP": "127.0.0.1",
+        "SPARK_LOCAL_HOSTNAME": "localhost",
+        "MALLOC_ARENA_MAX": "2",
+        "JAVA_TOOL_OPTIONS": (
+            "-Xmx1g -Xss1m -XX:ReservedCodeCacheSize=128m -XX:CompressedClassSpaceSize=256m "
+            "-XX:MaxMetaspaceSize=384m -XX:+UseSerialGC"
+        ),
+    },
+}
+"""What every step of a grading in a variant is told beyond the standard sandbox's."""
 
 
 @dataclass(frozen=True)
@@ -127,9 +147,10 @@ def unique_kinds(services: tuple[Service, ...]) -> tuple[Service, ...]:
     return services
 
 
-def service_env(services: tuple[Service, ...]) -> dict[str, str]:
-    """The connection settings every step of a grading with ``services`` gets."""
-    env: dict[str, str] = {}
+def service_env(services: tuple[Service, ...], variant: Variant | None = None) -> dict[str, str]:
+    """What every step of a grading with ``services`` (in ``variant``) is told: the services'
+    connection settings and the variant's own."""
+    env: dict[str, str] = dict(VARIANT_ENV.get(variant, {})) if variant else {}
     for service in services:
         env.update(service.offer.env)
     return env
@@ -138,9 +159,11 @@ def service_env(services: tuple[Service, ...]) -> dict[str, str]:
 __all__ = [
     "CATALOGUE",
     "MAX_SERVICES",
+    "VARIANT_ENV",
     "Offer",
     "Service",
     "ServiceKind",
+    "Variant",
     "service_env",
     "unique_kinds",
 ]

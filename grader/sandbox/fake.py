@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.rubric.model import Limits
-from grader.rubric.services import Service
+from grader.rubric.services import Service, Variant
 from grader.sandbox.protocol import Command, RunOutput, Sandbox, Workspace
 
 
@@ -90,10 +90,14 @@ class ScriptedSandbox:
 
     @contextmanager
     def open(
-        self, submission: Path, limits: Limits, services: tuple[Service, ...] = ()
+        self,
+        submission: Path,
+        limits: Limits,
+        services: tuple[Service, ...] = (),
+        image: Variant | None = None,
     ) -> Iterator[ScriptedWorkspace]:
         """Open the inner workspace and wrap it."""
-        with self.inner.open(submission, limits, services) as workspace:
+        with self.inner.open(submission, limits, services, image) as workspace:
             scripted = ScriptedWorkspace(workspace, self.scripted, self.altered)
             self.workspaces.append(scripted)
             yield scripted

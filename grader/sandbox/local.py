@@ -26,7 +26,7 @@ from pathlib import Path
 
 from grader.errors import InputError, SandboxError
 from grader.rubric.model import Limits
-from grader.rubric.services import Service
+from grader.rubric.services import Service, Variant
 from grader.sandbox.protocol import NOT_COPIED, OUTPUT_LIMIT, Command, RunOutput
 
 TOOL_MEMORY = 4 * 1024**3
@@ -69,10 +69,15 @@ class LocalSandbox:
 
     @contextmanager
     def open(
-        self, submission: Path, limits: Limits, services: tuple[Service, ...] = ()
+        self,
+        submission: Path,
+        limits: Limits,
+        services: tuple[Service, ...] = (),
+        image: Variant | None = None,
     ) -> Iterator[LocalWorkspace]:
         """A scratch folder with the submission copied in; removed on exit, whatever happens.
-        Sidecar services are the Docker sandbox's alone: asking for one here is refused."""
+        Sidecar services are the Docker sandbox's alone: asking for one here is refused. A
+        sandbox variant (``image``) is this machine's own Python: what it has installed."""
         if services:
             raise InputError(
                 "this rubric needs sidecar services ("

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from grader.rubric.model import Limits
-from grader.rubric.services import Service
+from grader.rubric.services import Service, Variant
 
 StepDir = Literal["submission", "grader", "out"]
 Verdict = str
@@ -155,8 +155,13 @@ class Sandbox(Protocol):
     """Opens workspaces; one per submission, removed when the context exits."""
 
     def open(
-        self, submission: Path, limits: Limits, services: tuple[Service, ...] = ()
+        self,
+        submission: Path,
+        limits: Limits,
+        services: tuple[Service, ...] = (),
+        image: Variant | None = None,
     ) -> AbstractContextManager[Workspace]:
         """Copy ``submission`` into a new workspace governed by ``limits``, with a fresh copy of
-        each of ``services`` beside it (their settings in every step's environment)."""
+        each of ``services`` beside it (their settings in every step's environment), in the
+        heavier sandbox ``image`` when given."""
         ...

@@ -21,9 +21,10 @@ import docker.errors
 
 from grader.errors import SandboxError
 from grader.rubric.model import Limits
-from grader.rubric.services import Service
+from grader.rubric.services import Service, Variant
 from grader.sandbox.docker import lockdown
 from grader.sandbox.docker.engine import connect, reap
+from grader.sandbox.docker.extra_images import variant_tag
 from grader.sandbox.docker.lockdown import Shape, Started
 from grader.sandbox.docker.pool import WarmPool
 from grader.sandbox.docker.sidecars import Sidecars
@@ -87,12 +88,14 @@ class DockerSandbox:
         """The shape of the container ``limits`` get: the image's and the limits within the caps."""
         return Shape.of(self._image_id(), self._caps.clamp(limits))
 
-    def _image_id(self) -> str:
+    def _image_id(self, variant: Variant | None = None) -> str:
+        tag = self._image if variant is None else variant_tag(self._image, variant)
         try:
-            return str(self._client.images.get(self._image).id)
+            return str(self._client.images.get(tag).id)
         except docker.errors.ImageNotFound:
+            how = "" if variant is None else f" --variant {variant}"
             raise SandboxError(
-                f"the sandbox image {self._image} is missing: build it with `grader sandbox build`"
+                f"the sandbox image {tag} is missing: build it with `grader sandbox build{how}`"
             ) from None
 
     def _reap_once(self) -> None:
@@ -124,13 +127,18 @@ class DockerSandbox:
 
     @contextmanager
     def open(
-        self, submission: Path, limits: Limits, services: tuple[Service, ...] = ()
+        self,
+        submission: Path,
+        limits: Limits,
+        services: tuple[Service, ...] = (),
+        image: Variant | None = None,
     ) -> Iterator[DockerWorkspace]:
-        """A started container with the submission in ``/work/submission`` and ``services``
-        beside it (``sidecars``); all removed on exit. A sidecar found stopped at the end is
-        the platform's failure (``SandboxError``)."""
+        """A started container (of the variant ``image`` when given) with the submission in
+        ``/work/submission`` and ``services`` beside it (``sidecars``); all removed on exit. A
+        sidecar found stopped at the end is the platform's failure (``SandboxError``)."""
         self._reap_once()
-        image_id = self._image_id()
+        tag = self._image if image is None else variant_tag(self._image, image)
+        image_id = self._image_id(image)
         limits = self._caps.clamp(limits)
         shape = Shape.of(image_id, limits)
         started = self._pool.take(shape) if self._pool is not None else None
@@ -147,8 +155,9 @@ class DockerSandbox:
                 limits,
                 deadline,
                 image_id,
-                self._image,
+                tag,
                 services=services,
+                variant=image,
             )
             with workspace.watchdog():
                 workspace.prepare(submission)

@@ -36,9 +36,6 @@ from grader.errors import SandboxError
 
 SANDBOX_SOURCE = Path(__file__).resolve().parents[3] / "sandboxes" / "python"
 """The Dockerfile and the lock, beside the package in a checkout."""
-SERVICES_SOURCE = SANDBOX_SOURCE.parent / "services"
-"""A folder per sidecar service (``sidecars.RECIPES``): its Dockerfile, the Debian packages
-its base is made with (``packages``) and the files its Dockerfile copies."""
 HARNESS = Path(__file__).resolve().parents[2] / "harness"
 """The in-container scripts (``grader.harness``): the image carries ``HARNESS_FILES``; the
 checks copy the others (the benchmark runner, the pytest plugin) into each run."""
@@ -149,8 +146,10 @@ def debian_base(
     return client.images.get(tag)
 
 
-def wheelhouse(lock: Path, folder: Path, progress: Progress) -> Path:
-    """The lock's wheels for the image's platform, downloaded on the host once per lock."""
+def wheelhouse(lock: Path, folder: Path, progress: Progress, *, wheels_only: bool = True) -> Path:
+    """The lock's wheels for the image's platform, downloaded on the host once per lock;
+    ``wheels_only=False`` also takes a source archive where a package publishes no wheel (its
+    files are then the same on every platform: PySpark's)."""
     marker = folder / ".lock-sha256"
     wanted = hashlib.sha256(lock.read_bytes()).hexdigest()
     if marker.is_file() and marker.read_text().strip() == wanted:
@@ -159,9 +158,11 @@ def wheelhouse(lock: Path, folder: Path, progress: Progress) -> Path:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     argv = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--require-hashes"]
-    argv += ["--only-binary=:all:", "--implementation", "cp", "--python-version", PYTHON_VERSION]
-    for platform in WHEEL_PLATFORMS:
-        argv += ["--platform", platform]
+    if wheels_only:
+        argv += ["--only-binary=:all:", "--implementation", "cp"]
+        argv += ["--python-version", PYTHON_VERSION]
+        for platform in WHEEL_PLATFORMS:
+            argv += ["--platform", platform]
     _run([*argv, "-r", str(lock), "-d", str(folder)], "download the wheelhouse")
     marker.write_text(wanted + "\n")
     return folder
@@ -195,6 +196,7 @@ def _docker_build(
     tag: str,
     base_ref: str,
     inputs: str,
+    buildargs: dict[str, str] | None = None,
 ) -> Image:
     """``docker build`` of a context made of ``files`` (and the wheelhouse), with no network."""
     with tempfile.TemporaryDirectory(prefix="grader-context-") as scratch:
@@ -207,7 +209,7 @@ def _docker_build(
             image, _log = client.images.build(
                 path=str(context),
                 tag=tag,
-                buildargs={"BASE_IMAGE": base_ref},
+                buildargs={"BASE_IMAGE": base_ref, **(buildargs or {})},
                 labels={INPUTS_LABEL: inputs, "grader.base": base_ref},
                 network_mode="none",
                 pull=False,
@@ -247,55 +249,4 @@ def build_image(
     wheels = wheelhouse(source / "requirements.lock", cache_dir / "wheelhouse", progress)
     progress(f"building {tag} from {base_ref}")
     image = _docker_build(client, context_files(source), wheels, tag, base_ref, inputs)
-    return BuildResult(tag=tag, image_id=str(image.id), base=base_ref, reused=False)
-
-
-def service_kinds(source: Path = SERVICES_SOURCE) -> tuple[str, ...]:
-    """The sidecar services this checkout can build."""
-    return tuple(sorted(p.name for p in source.iterdir() if (p / "Dockerfile").is_file()))
-
-
-def build_service_image(
-    client: docker.DockerClient,
-    kind: str,
-    *,
-    base: str,
-    mirror: str,
-    cache_dir: Path,
-    progress: Progress,
-    source: Path = SERVICES_SOURCE,
-) -> BuildResult:
-    """Build (or find) the image of the sidecar service ``kind`` (``grader-service-KIND``).
-
-    With ``base`` ``debian`` its base is made here by debootstrap with the Debian packages its
-    folder lists (Python's alone: the sandbox's base); otherwise ``base`` is an image the
-    engine has (e.g. ``debian:bookworm-slim``) and the Dockerfile installs the packages
-    itself, which needs the build to have a network. A folder with a ``requirements.lock``
-    gets its wheelhouse, downloaded on the host, in the context (``wheels/``).
-    """
-    folder = source / kind
-    if not (folder / "Dockerfile").is_file():
-        known = ", ".join(service_kinds(source)) or "none"
-        raise SandboxError(f"no sidecar service {kind!r} to build (known: {known})")
-    files = {path.name: path for path in sorted(folder.iterdir()) if path.is_file()}
-    if base == DEBIAN_BASE:
-        packages = tuple((folder / "packages").read_text(encoding="utf-8").split())
-        python_only = packages == ("python3", "python3-venv")
-        base_ref = DEBIAN_BASE_TAG if python_only else f"grader-base-{kind}:{DEBIAN_SUITE}"
-        base_image = debian_base(client, mirror, progress, tag=base_ref, include=packages)
-    else:
-        base_ref, base_image = base, _base_image(client, base, mirror, progress)
-    digest = hashlib.sha256(str(base_image.id).encode())
-    for name, path in files.items():
-        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
-    inputs, tag = digest.hexdigest(), f"grader-service-{kind}:latest"
-    built = find_built(client, tag, inputs)
-    if built is not None:
-        return BuildResult(tag=tag, image_id=str(built.id), base=base_ref, reused=True)
-    lock = folder / "requirements.lock"
-    wheels = (
-        wheelhouse(lock, cache_dir / f"wheelhouse-{kind}", progress) if lock.is_file() else None
-    )
-    progress(f"building {tag} from {base_ref}")
-    image = _docker_build(client, files, wheels, tag, base_ref, inputs)
     return BuildResult(tag=tag, image_id=str(image.id), base=base_ref, reused=False)

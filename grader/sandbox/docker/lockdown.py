@@ -128,7 +128,7 @@ def start(
             shape.image_id,
             command=[PYTHON, "-I", INIT],
             name=name,
-            hostname="sandbox",
+            hostname="localhost",  # resolves (/etc/hosts) with no network: Java asks for it
             user=TOOLS,
             working_dir=WORK,
             network_mode="none",

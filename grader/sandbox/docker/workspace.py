@@ -33,7 +33,7 @@ from docker.utils.socket import STDOUT, frames_iter
 
 from grader.errors import RunDeadlineExceeded, SandboxError
 from grader.rubric.model import Limits
-from grader.rubric.services import Service, service_env
+from grader.rubric.services import Service, Variant, service_env
 from grader.sandbox.docker import tarstreams
 from grader.sandbox.docker.layout import (
     BAKED_CACHES,
@@ -89,8 +89,10 @@ class DockerWorkspace:
         image_id: str,
         image: str,
         services: tuple[Service, ...] = (),
+        variant: Variant | None = None,
     ) -> None:
-        """``services``: the sidecars beside it, whose settings every step is told."""
+        """``services``: the sidecars beside it, whose settings every step is told, as it is
+        told the sandbox ``variant``'s own."""
         self._api = client.api
         self._container = container
         self._cid = str(container.id)
@@ -99,7 +101,7 @@ class DockerWorkspace:
         self._image_id = image_id
         self._image = image
         self._services = services
-        self._env = service_env(services)
+        self._env = service_env(services, variant)
         self._student = threading.RLock()
         self._caches: dict[str, str] = {}
         self._cache_lock = threading.Lock()
