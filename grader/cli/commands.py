@@ -287,58 +287,23 @@ def sandbox_build(
         ),
     ] = None,
 ) -> None:
-    """Build the sandbox image (and sidecar services' images) offline; a no-op when nothing changed."""
+    """Build the sandbox image (and sidecar services' and variants' images) offline; a no-op
+    when nothing changed."""
     from grader.sandbox.docker import connect
-    from grader.sandbox.docker.extra_images import (
-        VARIANTS_SOURCE,
-        build_service_image,
-        build_variant_image,
-        kinds_in,
-        service_kinds,
-    )
-    from grader.sandbox.docker.image import build_image
+    from grader.sandbox.docker.extra_images import build_images
 
     settings = settings_or_exit()
-    progress = lambda line: err.print(line, markup=False)  # noqa: E731
-    kinds = list(service_kinds()) if service and "all" in service else (service or [])
     try:
-        client = connect(timeout=1800)
-        built = [
-            build_image(
-                client,
-                tag=tag or settings.sandbox_image,
-                base=base,
-                cache_dir=settings.cache_dir,
-                mirror=settings.debian_mirror,
-                progress=progress,
-            )
-        ]
-        for kind in kinds:
-            built.append(
-                build_service_image(
-                    client,
-                    kind,
-                    base=base,
-                    mirror=settings.debian_mirror,
-                    cache_dir=settings.cache_dir,
-                    progress=progress,
-                )
-            )
-        variants = (
-            list(kinds_in(VARIANTS_SOURCE)) if variant and "all" in variant else (variant or [])
+        built = build_images(
+            connect(timeout=1800),
+            sandbox_tag=tag or settings.sandbox_image,
+            base=base,
+            mirror=settings.debian_mirror,
+            cache_dir=settings.cache_dir,
+            services=service or [],
+            variants=variant or [],
+            progress=lambda line: err.print(line, markup=False),
         )
-        for name in variants:
-            built.append(
-                build_variant_image(
-                    client,
-                    name,
-                    sandbox=built[0],
-                    base=base,
-                    mirror=settings.debian_mirror,
-                    cache_dir=settings.cache_dir,
-                    progress=progress,
-                )
-            )
     except PlatformError as exc:
         raise fail(str(exc), EXIT_PLATFORM) from None
     for image in built:

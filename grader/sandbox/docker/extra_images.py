@@ -13,6 +13,7 @@ import hashlib
 from pathlib import Path
 
 import docker
+from docker.models.images import Image
 
 from grader.errors import SandboxError
 from grader.sandbox.docker.image import (
@@ -24,6 +25,7 @@ from grader.sandbox.docker.image import (
     Progress,
     _base_image,
     _docker_build,
+    build_image,
     debian_base,
     find_built,
     wheelhouse,
@@ -51,6 +53,50 @@ def variant_tag(sandbox_image: str, variant: str) -> str:
     if not colon or "/" in tag:  # no tag, or a registry port: ``host:5000/grader-sandbox``
         return f"{sandbox_image}-{variant}"
     return f"{name}-{variant}:{tag}"
+
+
+def build_images(
+    client: docker.DockerClient,
+    *,
+    sandbox_tag: str,
+    base: str,
+    mirror: str,
+    cache_dir: Path,
+    services: list[str],
+    variants: list[str],
+    progress: Progress,
+) -> list[BuildResult]:
+    """The sandbox image, then each of ``services`` and ``variants`` (``all``: every one this
+    checkout has), built or found up to date."""
+    built = [
+        build_image(
+            client,
+            tag=sandbox_tag,
+            base=base,
+            cache_dir=cache_dir,
+            mirror=mirror,
+            progress=progress,
+        )
+    ]
+    for kind in service_kinds() if "all" in services else services:
+        built.append(
+            build_service_image(
+                client, kind, base=base, mirror=mirror, cache_dir=cache_dir, progress=progress
+            )
+        )
+    for name in kinds_in(VARIANTS_SOURCE) if "all" in variants else variants:
+        built.append(
+            build_variant_image(
+                client,
+                name,
+                sandbox=built[0],
+                base=base,
+                mirror=mirror,
+                cache_dir=cache_dir,
+                progress=progress,
+            )
+        )
+    return built
 
 
 def build_service_image(
@@ -126,13 +172,7 @@ def _folder_image(
         known = ", ".join(kinds_in(folder.parent)) or "none"
         raise SandboxError(f"no {what} {folder.name!r} to build (known: {known})")
     files = {path.name: path for path in sorted(folder.iterdir()) if path.is_file()}
-    if base == DEBIAN_BASE:
-        packages = tuple((folder / "packages").read_text(encoding="utf-8").split())
-        python_only = packages == ("python3", "python3-venv")
-        base_ref = DEBIAN_BASE_TAG if python_only else f"grader-base-{folder.name}:{DEBIAN_SUITE}"
-        base_image = debian_base(client, mirror, progress, tag=base_ref, include=packages)
-    else:
-        base_ref, base_image = base, _base_image(client, base, mirror, progress)
+    base_ref, base_image = _base_of(client, folder, base, mirror, progress)
     digest = hashlib.sha256(str(base_image.id).encode())
     for name, value in sorted((buildargs or {}).items()):
         digest.update(f"{name}={value}".encode() + b"\0")
@@ -151,3 +191,16 @@ def _folder_image(
     progress(f"building {tag} from {base_ref}")
     image = _docker_build(client, files, wheels, tag, base_ref, inputs, buildargs)
     return BuildResult(tag=tag, image_id=str(image.id), base=base_ref, reused=False)
+
+
+def _base_of(
+    client: docker.DockerClient, folder: Path, base: str, mirror: str, progress: Progress
+) -> tuple[str, Image]:
+    """The folder's base image and its name: made by debootstrap with the folder's packages
+    (Python's alone: the sandbox's own base), or ``base``, an image the engine has."""
+    if base != DEBIAN_BASE:
+        return base, _base_image(client, base, mirror, progress)
+    packages = tuple((folder / "packages").read_text(encoding="utf-8").split())
+    python_only = packages == ("python3", "python3-venv")
+    base_ref = DEBIAN_BASE_TAG if python_only else f"grader-base-{folder.name}:{DEBIAN_SUITE}"
+    return base_ref, debian_base(client, mirror, progress, tag=base_ref, include=packages)
