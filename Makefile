@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 RUBRIC := rubrics/week01-generators
 
-.PHONY: install engine sandbox service-image lock demo console-demo check test test-fast fuzz schema clean
+.PHONY: install engine sandbox images service-image lock demo console-demo check test test-fast fuzz schema clean
 
 install: $(VENV)/.installed
 
@@ -21,6 +21,10 @@ engine:
 
 ## The sandbox image (a no-op when nothing changed).
 sandbox: install engine
+	$(BIN)/grader sandbox build
+
+## Every image the rubrics use: the sandbox, its variants (spark) and the sidecar services.
+images: install engine
 	$(BIN)/grader sandbox build --service all --variant all
 
 ## The service's image (API and worker): a wheelhouse made here, then a build with no network.
@@ -68,7 +72,7 @@ check: install
 schema: install
 	$(BIN)/grader rubric schema --out rubrics/schema.json
 
-test: check sandbox
+test: check images
 	$(BIN)/python -m pytest
 	$(BIN)/grader rubric check rubrics/*/
 
