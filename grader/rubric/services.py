@@ -49,11 +49,10 @@ VARIANT_ENV: Mapping[Variant, Mapping[str, str]] = {
 
 @dataclass(frozen=True)
 class Offer:
-    """One service of the catalogue: its version and what the steps are told."""
+    """One service of the catalogue: its version, what the steps are told (where it listens
+    on the sandbox's loopback, among it) and its default memory."""
 
     version: str
-    port: int
-    """Where it listens on the sandbox's loopback."""
     env: Mapping[str, str]
     """The connection settings every step gets."""
     memory: int
@@ -67,7 +66,6 @@ THROWAWAY = "grader"
 CATALOGUE: Mapping[ServiceKind, Offer] = {
     "postgres": Offer(
         "15",
-        5432,
         {
             "DATABASE_URL": "postgresql://grader:grader@127.0.0.1:5432/grader",
             "PGHOST": "127.0.0.1",
@@ -78,13 +76,10 @@ CATALOGUE: Mapping[ServiceKind, Offer] = {
         },
         256 * _MIB,
     ),
-    "redis": Offer("7.0", 6379, {"REDIS_URL": "redis://127.0.0.1:6379/0"}, 128 * _MIB),
-    "rabbitmq": Offer(
-        "3.10", 5672, {"AMQP_URL": "amqp://guest:guest@127.0.0.1:5672/%2F"}, 384 * _MIB
-    ),
+    "redis": Offer("7.0", {"REDIS_URL": "redis://127.0.0.1:6379/0"}, 128 * _MIB),
+    "rabbitmq": Offer("3.10", {"AMQP_URL": "amqp://guest:guest@127.0.0.1:5672/%2F"}, 384 * _MIB),
     "s3": Offer(
         "moto 5",
-        5000,
         {
             "S3_ENDPOINT_URL": "http://127.0.0.1:5000",
             "AWS_ACCESS_KEY_ID": "grader",

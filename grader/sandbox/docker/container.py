@@ -86,12 +86,13 @@ class DockerSandbox:
 
     def shape(self, limits: Limits) -> Shape:
         """The shape of the container ``limits`` get: the image's and the limits within the caps."""
-        return Shape.of(self._image_id(), self._caps.clamp(limits))
+        return Shape.of(self._image_of(None)[1], self._caps.clamp(limits))
 
-    def _image_id(self, variant: Variant | None = None) -> str:
+    def _image_of(self, variant: Variant | None) -> tuple[str, str]:
+        """The image's tag (the sandbox's, or its ``variant``'s) and its id."""
         tag = self._image if variant is None else variant_tag(self._image, variant)
         try:
-            return str(self._client.images.get(tag).id)
+            return tag, str(self._client.images.get(tag).id)
         except docker.errors.ImageNotFound:
             how = "" if variant is None else f" --variant {variant}"
             raise SandboxError(
@@ -137,8 +138,7 @@ class DockerSandbox:
         ``/work/submission`` and ``services`` beside it (``sidecars``); all removed on exit. A
         sidecar found stopped at the end is the platform's failure (``SandboxError``)."""
         self._reap_once()
-        tag = self._image if image is None else variant_tag(self._image, image)
-        image_id = self._image_id(image)
+        tag, image_id = self._image_of(image)
         limits = self._caps.clamp(limits)
         shape = Shape.of(image_id, limits)
         started = self._pool.take(shape) if self._pool is not None else None

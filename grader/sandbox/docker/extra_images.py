@@ -9,7 +9,6 @@ network; like the sandbox's, it is skipped when an image built from the same inp
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import docker
@@ -23,10 +22,11 @@ from grader.sandbox.docker.image import (
     SANDBOX_SOURCE,
     BuildResult,
     Progress,
-    _base_image,
-    _docker_build,
     build_image,
     debian_base,
+    docker_build,
+    engine_base,
+    files_digest,
     find_built,
     wheelhouse,
 )
@@ -40,11 +40,6 @@ VARIANTS_SOURCE = SANDBOX_SOURCE.parent / "variants"
 def kinds_in(source: Path) -> tuple[str, ...]:
     """The folders of ``source`` that hold a Dockerfile."""
     return tuple(sorted(p.name for p in source.iterdir() if (p / "Dockerfile").is_file()))
-
-
-def service_kinds(source: Path = SERVICES_SOURCE) -> tuple[str, ...]:
-    """The sidecar services this checkout can build."""
-    return kinds_in(source)
 
 
 def variant_tag(sandbox_image: str, variant: str) -> str:
@@ -78,7 +73,7 @@ def build_images(
             progress=progress,
         )
     ]
-    for kind in service_kinds() if "all" in services else services:
+    for kind in kinds_in(SERVICES_SOURCE) if "all" in services else services:
         built.append(
             build_service_image(
                 client, kind, base=base, mirror=mirror, cache_dir=cache_dir, progress=progress
@@ -173,12 +168,7 @@ def _folder_image(
         raise SandboxError(f"no {what} {folder.name!r} to build (known: {known})")
     files = {path.name: path for path in sorted(folder.iterdir()) if path.is_file()}
     base_ref, base_image = _base_of(client, folder, base, mirror, progress)
-    digest = hashlib.sha256(str(base_image.id).encode())
-    for name, value in sorted((buildargs or {}).items()):
-        digest.update(f"{name}={value}".encode() + b"\0")
-    for name, path in files.items():
-        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
-    inputs = digest.hexdigest()
+    inputs = files_digest(str(base_image.id), files, buildargs)
     built = find_built(client, tag, inputs)
     if built is not None:
         return BuildResult(tag=tag, image_id=str(built.id), base=base_ref, reused=True)
@@ -189,7 +179,7 @@ def _folder_image(
         else None
     )
     progress(f"building {tag} from {base_ref}")
-    image = _docker_build(client, files, wheels, tag, base_ref, inputs, buildargs)
+    image = docker_build(client, files, wheels, tag, base_ref, inputs, buildargs)
     return BuildResult(tag=tag, image_id=str(image.id), base=base_ref, reused=False)
 
 
@@ -199,7 +189,7 @@ def _base_of(
     """The folder's base image and its name: made by debootstrap with the folder's packages
     (Python's alone: the sandbox's own base), or ``base``, an image the engine has."""
     if base != DEBIAN_BASE:
-        return base, _base_image(client, base, mirror, progress)
+        return base, engine_base(client, base, mirror, progress)
     packages = tuple((folder / "packages").read_text(encoding="utf-8").split())
     python_only = packages == ("python3", "python3-venv")
     base_ref = DEBIAN_BASE_TAG if python_only else f"grader-base-{folder.name}:{DEBIAN_SUITE}"

@@ -79,8 +79,17 @@ def context_files(source: Path, harness: Path = HARNESS) -> dict[str, Path]:
 
 def inputs_digest(source: Path, base_id: str, harness: Path = HARNESS) -> str:
     """One hash over everything that decides the image's content."""
+    return files_digest(base_id, context_files(source, harness))
+
+
+def files_digest(
+    base_id: str, files: dict[str, Path], buildargs: dict[str, str] | None = None
+) -> str:
+    """One hash over an image's base, its build arguments and its context's files."""
     digest = hashlib.sha256(base_id.encode())
-    for name, path in context_files(source, harness).items():
+    for name, value in sorted((buildargs or {}).items()):
+        digest.update(f"{name}={value}".encode() + b"\0")
+    for name, path in files.items():
         digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
@@ -168,7 +177,7 @@ def wheelhouse(lock: Path, folder: Path, progress: Progress, *, wheels_only: boo
     return folder
 
 
-def _base_image(client: docker.DockerClient, base: str, mirror: str, progress: Progress) -> Image:
+def engine_base(client: docker.DockerClient, base: str, mirror: str, progress: Progress) -> Image:
     if base == DEBIAN_BASE:
         return debian_base(client, mirror, progress)
     try:
@@ -189,7 +198,7 @@ def find_built(client: docker.DockerClient, tag: str, inputs: str) -> Image | No
     return image if image.labels.get(INPUTS_LABEL) == inputs else None
 
 
-def _docker_build(
+def docker_build(
     client: docker.DockerClient,
     files: dict[str, Path],
     wheels: Path | None,
@@ -240,7 +249,7 @@ def build_image(
     """Build (or find) the sandbox image for ``base`` and tag it ``tag``."""
     if not (source / "Dockerfile").is_file():
         raise SandboxError(f"cannot build the sandbox image: no Dockerfile in {source}")
-    base_image = _base_image(client, base, mirror, progress)
+    base_image = engine_base(client, base, mirror, progress)
     base_ref = DEBIAN_BASE_TAG if base == DEBIAN_BASE else base
     inputs = inputs_digest(source, str(base_image.id))
     built = find_built(client, tag, inputs)
@@ -248,5 +257,5 @@ def build_image(
         return BuildResult(tag=tag, image_id=str(built.id), base=base_ref, reused=True)
     wheels = wheelhouse(source / "requirements.lock", cache_dir / "wheelhouse", progress)
     progress(f"building {tag} from {base_ref}")
-    image = _docker_build(client, context_files(source), wheels, tag, base_ref, inputs)
+    image = docker_build(client, context_files(source), wheels, tag, base_ref, inputs)
     return BuildResult(tag=tag, image_id=str(image.id), base=base_ref, reused=False)

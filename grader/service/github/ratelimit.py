@@ -140,8 +140,7 @@ class MemoryLimiter:
         now = time.monotonic()
         if self.paused_until > now:
             raise RateLimited(self.paused_until - now, "GitHub asked to wait")
-        minute = [t for t in self.taken if t > now - 60]
-        hour = [t for t in self.taken if t > now - 3600]
+        minute, hour = self._windows(now)
         if len(minute) >= self.per_minute or len(hour) >= self.per_hour:
             oldest = minute[0] + 60 if len(minute) >= self.per_minute else hour[0] + 3600
             raise RateLimited(oldest - now, "GitHub's content-creation limit is used up")
@@ -154,9 +153,12 @@ class MemoryLimiter:
         now = time.monotonic()
         if self.paused_until > now:
             return False
-        minute = len([t for t in self.taken if t > now - 60])
-        hour = len([t for t in self.taken if t > now - 3600])
+        minute, hour = self._windows(now)
         return all(
-            (limit - used) * SPARE_SHARE >= limit
+            (limit - len(used)) * SPARE_SHARE >= limit
             for limit, used in ((self.per_minute, minute), (self.per_hour, hour))
         )
+
+    def _windows(self, now: float) -> tuple[list[float], list[float]]:
+        """The slots taken in the last minute and in the last hour, oldest first."""
+        return [t for t in self.taken if t > now - 60], [t for t in self.taken if t > now - 3600]
